@@ -1,0 +1,66 @@
+//! Command-line interface: argument definitions and one module per command.
+
+mod inputs;
+mod map;
+mod output;
+mod query;
+mod show;
+
+use clap::{Parser, Subcommand};
+
+use attackmap::error::{EXIT_BAD_INPUT, EXIT_OK};
+
+/// attackmap: MITRE ATT&CK as data for detection engineering.
+///
+/// Loads ATT&CK STIX bundles, maps every technique to the groups, software,
+/// campaigns, mitigations and detections related to it, caches that enriched
+/// model and answers questions about it.
+///
+/// Exit codes: 0 success, 1 a check found problems, 2 bad input or usage,
+/// 3 internal error.
+#[derive(Debug, Parser)]
+#[command(name = "attackmap", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load ATT&CK, map every technique and write the enriched model (cached).
+    Map(map::MapArgs),
+    /// Answer questions: gaps, top techniques, groups using a set of techniques.
+    #[command(subcommand)]
+    Query(query::QueryCommand),
+    /// Everything about one object: a technique, tactic, group, software,
+    /// campaign, mitigation or detection (by ID or name).
+    Show(show::ShowArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+            let _ = err.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Map(args) => map::run(&args),
+        Command::Query(command) => query::run(&command),
+        Command::Show(args) => show::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("attackmap: error: {err}");
+            err.exit_code()
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! `attackmap show ID`: everything about one object.
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use attackmap::error::{EXIT_OK, Error, Result};
+use attackmap::mapping::MapOptions;
+use attackmap::model::*;
+use attackmap::query::{self, Resolved};
+
+use super::inputs::InputArgs;
+use super::output::write_stdout;
+
+/// Options of `attackmap show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    /// An ATT&CK ID (T1059.001, TA0002, G0016, S0154, C0024, M1038, DET0455)
+    /// or an exact name or alias ("APT29", "PowerShell").
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+
+    /// Print the procedure examples (relationship descriptions) in text output.
+    #[arg(long)]
+    pub procedures: bool,
+}
+
+/// `show` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    /// Readable text.
+    Text,
+    /// The object as it is in the model, as JSON.
+    Json,
+}
+
+/// Runs `attackmap show`.
+pub fn run(args: &ShowArgs) -> Result<i32> {
+    let loaded = args.inputs.load(MapOptions::default())?;
+    let model = &loaded.model;
+    let found = query::resolve(model, &args.id)?;
+    let bytes = match args.format {
+        ShowFormat::Json => json(found)?,
+        ShowFormat::Text => text(model, found, args.procedures).into_bytes(),
+    };
+    write_stdout(&bytes)?;
+    Ok(EXIT_OK)
+}
+
+fn json(found: Resolved<'_>) -> Result<Vec<u8>> {
+    fn to<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+        let mut bytes =
+            serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+    match found {
+        Resolved::Technique(t) => to(t),
+        Resolved::Tactic(t) => to(t),
+        Resolved::Group(g) => to(g),
+        Resolved::Software(s) => to(s),
+        Resolved::Campaign(c) => to(c),
+        Resolved::Mitigation(m) => to(m),
+        Resolved::Detection(d) => to(d),
+    }
+}
+
+/// Builds the text report line by line.
+struct Report {
+    out: String,
+}
+
+impl Report {
+    fn line(&mut self, s: impl AsRef<str>) {
+        self.out.push_str(s.as_ref());
+        self.out.push('\n');
+    }
+
+    fn field(&mut self, name: &str, value: impl AsRef<str>) {
+        if !value.as_ref().is_empty() {
+            self.line(format!("{name:<15}{}", value.as_ref()));
+        }
+    }
+
+    fn list<T>(&mut self, title: &str, items: &[T], mut fmt: impl FnMut(&T) -> String) {
+        self.line(format!("\n{title} ({})", items.len()));
+        for item in items {
+            self.line(format!("  {}", fmt(item)));
+        }
+    }
+}
+
+fn status(revoked: bool, deprecated: bool, replaced_by: Option<&str>) -> String {
+    match (revoked, deprecated) {
+        (true, _) => match replaced_by {
+            Some(r) => format!("REVOKED (replaced by {r})"),
+            None => "REVOKED".to_string(),
+        },
+        (false, true) => "DEPRECATED (no replacement)".to_string(),
+        _ => "live".to_string(),
+    }
+}
+
+fn procedure_suffix(procedure: &Option<String>, show: bool) -> String {
+    match (procedure, show) {
+        (Some(p), true) => format!("\n      {}", p.replace('\n', "\n      ")),
+        _ => String::new(),
+    }
+}
+
+fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
+    let mut r = Report { out: String::new() };
+    match found {
+        Resolved::Technique(t) => technique_text(&mut r, model, t, procedures),
+        Resolved::Tactic(t) => {
+            r.line(format!("{} {} (tactic)", t.id, t.name));
+            r.field("shortname", &t.shortname);
+            r.field("domain", &t.domain);
+            r.field("url", t.url.as_deref().unwrap_or_default());
+            let techniques: Vec<&Technique> = model
+                .live_techniques()
+                .filter(|x| x.tactics.iter().any(|y| y.id == t.id) && x.domains.contains(&t.domain))
+                .collect();
+            r.list("techniques", &techniques, |x| {
+                format!("{}  {}", x.technique_id, x.full_name)
+            });
+        }
+        Resolved::Group(g) => {
+            info_text(&mut r, "group", &g.info);
+            r.field("aliases", g.aliases.join(", "));
+            r.list("techniques", &g.techniques, |x| {
+                let via: Vec<String> = x
+                    .via_campaigns
+                    .iter()
+                    .map(|c| format!("{} {}", c.id, c.name))
+                    .collect();
+                let how = if via.is_empty() {
+                    x.relation.as_str().to_string()
+                } else {
+                    format!("{} via {}", x.relation.as_str(), via.join(", "))
+                };
+                format!("{:<10} {}  [{how}]", x.id, x.name)
+            });
+            r.list("software", &g.software, named);
+            r.list("campaigns", &g.campaigns, named);
+        }
+        Resolved::Software(s) => {
+            info_text(&mut r, &s.kind, &s.info);
+            r.field("aliases", s.aliases.join(", "));
+            r.field("platforms", s.platforms.join(", "));
+            r.list("techniques", &s.techniques, technique_ref);
+            r.list("groups", &s.groups, named);
+            r.list("campaigns", &s.campaigns, named);
+        }
+        Resolved::Campaign(c) => {
+            info_text(&mut r, "campaign", &c.info);
+            r.field("aliases", c.aliases.join(", "));
+            r.field("first seen", c.first_seen.as_deref().unwrap_or_default());
+            r.field("last seen", c.last_seen.as_deref().unwrap_or_default());
+            r.list("attributed to", &c.groups, named);
+            r.list("techniques", &c.techniques, technique_ref);
+            r.list("software", &c.software, named);
+        }
+        Resolved::Mitigation(m) => {
+            info_text(&mut r, "mitigation", &m.info);
+            r.list("mitigates", &m.techniques, technique_ref);
+        }
+        Resolved::Detection(d) => {
+            let kind = match d.kind {
+                DetectionKind::DetectionStrategy => "detection strategy",
+                DetectionKind::DataComponent => "data component",
+            };
+            info_text(&mut r, kind, &d.info);
+            r.field("analytics", d.analytics.join(", "));
+            r.list("data components", &d.data_components, named);
+            r.list("detects", &d.techniques, technique_ref);
+        }
+    }
+    r.out
+}
+
+fn named(n: &NamedRef) -> String {
+    format!("{:<10} {}", n.id, n.name)
+}
+
+fn technique_ref(t: &TechniqueRef) -> String {
+    format!("{:<10} {}", t.id, t.name)
+}
+
+fn info_text(r: &mut Report, kind: &str, info: &ObjectInfo) {
+    r.line(format!("{} {} ({kind})", info.id, info.name));
+    r.field(
+        "status",
+        status(info.revoked, info.deprecated, info.revoked_by.as_deref()),
+    );
+    r.field("domains", info.domains.join(", "));
+    r.field("url", info.url.as_deref().unwrap_or_default());
+}
+
+fn technique_text(r: &mut Report, model: &Model, t: &Technique, procedures: bool) {
+    let kind = if t.is_subtechnique {
+        "sub-technique"
+    } else {
+        "technique"
+    };
+    r.line(format!("{} {} ({kind})", t.technique_id, t.full_name));
+    r.field(
+        "status",
+        status(t.revoked, t.deprecated, t.replaced_by.as_deref()),
+    );
+    if t.revoked_by_chain.len() > 1 {
+        r.field(
+            "revoked chain",
+            format!("{} → {}", t.technique_id, t.revoked_by_chain.join(" → ")),
+        );
+    }
+    r.field("domains", t.domains.join(", "));
+    r.field("url", t.url.as_deref().unwrap_or_default());
+    let tactics: Vec<String> = t
+        .tactics
+        .iter()
+        .map(|x| format!("{} {} ({})", x.id, x.name, x.shortname))
+        .collect();
+    r.field("tactics", tactics.join(", "));
+    r.field("platforms", t.platforms.join(", "));
+    r.field("parent", t.parent.as_deref().unwrap_or_default());
+    r.field("sub-techniques", t.subtechniques.join(", "));
+    if let Some(other) = model.mitigation(&t.technique_id) {
+        r.field(
+            "note",
+            format!(
+                "the ID {} is also an old-style mitigation: {}",
+                other.info.id, other.info.name
+            ),
+        );
+    }
+    r.list("groups", &t.groups, |g| {
+        let via: Vec<String> = g
+            .via_campaigns
+            .iter()
+            .map(|c| format!("{} {}", c.id, c.name))
+            .collect();
+        let how = if via.is_empty() {
+            g.relation.as_str().to_string()
+        } else {
+            format!("{} via {}", g.relation.as_str(), via.join(", "))
+        };
+        format!(
+            "{:<10} {}  [{how}]{}",
+            g.id,
+            g.name,
+            procedure_suffix(&g.procedure, procedures)
+        )
+    });
+    r.list("software", &t.software, |s| {
+        format!(
+            "{:<10} {} ({}){}",
+            s.id,
+            s.name,
+            s.kind.as_deref().unwrap_or("software"),
+            procedure_suffix(&s.procedure, procedures)
+        )
+    });
+    r.list("campaigns", &t.campaigns, |c| {
+        format!(
+            "{:<10} {}{}",
+            c.id,
+            c.name,
+            procedure_suffix(&c.procedure, procedures)
+        )
+    });
+    r.list("mitigations", &t.mitigations, |m| {
+        format!(
+            "{:<10} {}{}",
+            m.id,
+            m.name,
+            procedure_suffix(&m.procedure, procedures)
+        )
+    });
+    r.list("detections", &t.detections, |d| {
+        let components: Vec<&str> = d.data_components.iter().map(|c| c.name.as_str()).collect();
+        format!(
+            "{:<10} {}  [data components: {}]",
+            d.id,
+            d.name,
+            components.join(", ")
+        )
+    });
+}

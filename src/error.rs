@@ -1,0 +1,168 @@
+//! The library's one error type.
+//!
+//! Every error names what it is about: the file (with line and column for
+//! JSON syntax errors), the directory, or the ATT&CK ID. The binary turns an
+//! [`Error`] into one line on stderr and the exit code from
+//! [`Error::exit_code`].
+
+use std::io;
+use std::path::PathBuf;
+
+/// Exit code for success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code when a check ran fine but found problems (`layer check`, …).
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code for bad input or usage: unreadable or malformed files, unknown
+/// IDs, unwritable output paths, invalid options.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for an internal error (a bug in attackmap).
+pub const EXIT_INTERNAL: i32 = 3;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in attackmap.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// An input file has no content at all.
+    #[error("{}: file is empty", path.display())]
+    EmptyFile {
+        /// The empty file.
+        path: PathBuf,
+    },
+    /// JSON that does not parse; line and column are 1-based.
+    #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// YAML that does not parse; line and column are 1-based (0 when unknown).
+    #[error("{}:{line}:{column}: invalid YAML: {message}", path.display())]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// Valid JSON that is not a STIX bundle.
+    #[error("{}: not a STIX bundle: {reason}", path.display())]
+    NotABundle {
+        /// The file.
+        path: PathBuf,
+        /// Why it is not one.
+        reason: String,
+    },
+    /// A directory given as input holds no bundle or object files.
+    #[error("{}: no ATT&CK STIX files found in this directory (expected bundles such as enterprise-attack.json, or the mitre/cti layout <domain>/<type>/<object>.json)", path.display())]
+    NoBundles {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The inputs hold no technique at all.
+    #[error("{inputs}: no ATT&CK techniques (attack-pattern objects) found")]
+    NoTechniques {
+        /// The inputs, comma-separated.
+        inputs: String,
+    },
+    /// `--strict` was given and loading produced warnings.
+    #[error("--strict: loading produced {count} warning(s); see above")]
+    Strict {
+        /// How many warnings.
+        count: usize,
+    },
+    /// A file that should hold an attackmap model does not.
+    #[error("{}: not an attackmap model: {reason}", path.display())]
+    NotAModel {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A file or directory could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// The cache directory cannot be created or written.
+    #[error("cache directory {}: not writable: {source} (use --cache-dir DIR or --no-cache)", path.display())]
+    CacheDir {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// An ATT&CK ID (or name) that the loaded data does not have.
+    #[error("unknown ID '{id}'{}", suggestion_text(suggestion))]
+    UnknownId {
+        /// What was asked for.
+        id: String,
+        /// A close match, if there is one.
+        suggestion: Option<String>,
+    },
+    /// A value given on the command line or in a file that makes no sense.
+    #[error("{0}")]
+    Invalid(String),
+    /// A template failed to load or render.
+    #[error("{0}")]
+    Template(String),
+    /// An error that indicates a bug in attackmap.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn suggestion_text(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!(" (did you mean {s}?)"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The process exit code the binary uses for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Internal(_) => EXIT_INTERNAL,
+            _ => EXIT_BAD_INPUT,
+        }
+    }
+
+    /// Wraps a `serde_json` error for `path`, keeping line and column.
+    pub fn json(path: impl Into<PathBuf>, err: &serde_json::Error) -> Error {
+        Error::Json {
+            path: path.into(),
+            line: err.line(),
+            column: err.column(),
+            message: strip_position(&err.to_string()),
+        }
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; we print the
+/// position ourselves in `file:line:column` form.
+pub(crate) fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(pos) => message[..pos].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,116 @@
+//! File-system helpers: atomic writes and the platform's cache directory.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+/// Writes `bytes` to `path` atomically: into a temporary file in the same
+/// directory, flushed to disk, then renamed over `path`. If anything fails the
+/// old file (if any) is left as it was and the temporary file is removed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let write_error = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = temp_path(&dir, path);
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)
+    })();
+    if let Err(err) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(write_error(err));
+    }
+    Ok(())
+}
+
+fn temp_path(dir: &Path, target: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()))
+}
+
+/// The platform's user cache directory for attackmap:
+/// `$XDG_CACHE_HOME/attackmap` or `~/.cache/attackmap` on Linux and other
+/// Unix systems, `~/Library/Caches/attackmap` on macOS and
+/// `%LOCALAPPDATA%\attackmap\cache` on Windows.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    user_dir("XDG_CACHE_HOME", ".cache", "Library/Caches", "cache")
+}
+
+/// The platform's user data directory for attackmap:
+/// `$XDG_DATA_HOME/attackmap` or `~/.local/share/attackmap` on Linux,
+/// `~/Library/Application Support/attackmap` on macOS and
+/// `%LOCALAPPDATA%\attackmap\data` on Windows.
+pub fn default_data_dir() -> Option<PathBuf> {
+    user_dir(
+        "XDG_DATA_HOME",
+        ".local/share",
+        "Library/Application Support",
+        "data",
+    )
+}
+
+fn user_dir(
+    xdg_var: &str,
+    unix_home_rel: &str,
+    mac_home_rel: &str,
+    windows_sub: &str,
+) -> Option<PathBuf> {
+    let env_path = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if cfg!(windows) {
+        return env_path("LOCALAPPDATA").map(|p| p.join("attackmap").join(windows_sub));
+    }
+    if cfg!(target_os = "macos") {
+        return env_path("HOME").map(|h| h.join(mac_home_rel).join("attackmap"));
+    }
+    env_path(xdg_var)
+        .or_else(|| env_path("HOME").map(|h| h.join(unix_home_rel)))
+        .map(|p| p.join("attackmap"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn failed_atomic_write_keeps_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing-dir").join("out.json");
+        let err = write_atomic(&path, b"x").unwrap_err();
+        assert!(err.to_string().contains("out.json"), "{err}");
+        assert!(!dir.path().join("missing-dir").exists());
+    }
+}

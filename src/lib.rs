@@ -1,0 +1,26 @@
+//! attackmap turns MITRE ATT&CK STIX bundles into an enriched model: every
+//! technique with its tactics, and the groups, software, campaigns,
+//! mitigations and detections related to it, plus reverse views. The model
+//! is cached as JSON and drives the queries and exporters of the `attackmap`
+//! command.
+//!
+//! The path through the library:
+//! [`loading`] reads and parses STIX → [`mapping`] builds the [`model::Model`]
+//! → [`cache`] stores it → [`query`] answers questions about it.
+//! [`pipeline::load`] runs the whole path, cache included.
+
+#![warn(missing_docs)]
+
+pub mod cache;
+pub mod error;
+pub mod fsutil;
+pub mod loading;
+pub mod mapping;
+pub mod model;
+pub mod pipeline;
+pub mod query;
+pub mod releases;
+pub mod stix;
+
+pub use error::{Error, Result};
+pub use model::Model;

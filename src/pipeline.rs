@@ -1,0 +1,178 @@
+//! From inputs to a model: read and hash the inputs, consult the cache,
+//! otherwise parse and map, then store the result in the cache.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::cache::{self, CacheRead};
+use crate::error::{Error, Result};
+use crate::loading::{self, LoadOptions, Warning};
+use crate::mapping::{self, MapOptions};
+use crate::model::Model;
+
+/// Whether and where to cache the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Do not read or write the cache.
+    Off,
+    /// Cache in this directory.
+    Dir(PathBuf),
+}
+
+/// What to load and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// STIX inputs; empty means the example bundle embedded in the binary.
+    pub stix: Vec<PathBuf>,
+    /// The cache.
+    pub cache: CachePolicy,
+    /// Loading options.
+    pub load: LoadOptions,
+    /// Mapping options.
+    pub map: MapOptions,
+    /// Fail when loading produced warnings.
+    pub strict: bool,
+}
+
+/// What happened with the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// The cache was not used.
+    Off,
+    /// The model came from this cache file.
+    Hit(PathBuf),
+    /// The model was built and written to this cache file.
+    Written(PathBuf),
+    /// A cache file existed but could not be used; the model was rebuilt
+    /// and written over it.
+    Rebuilt {
+        /// The cache file.
+        path: PathBuf,
+        /// Why the old file was unusable.
+        reason: String,
+    },
+}
+
+/// How long each step took.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Reading and hashing the inputs.
+    pub read: Duration,
+    /// Reading the cache file (on a hit).
+    pub cache_read: Duration,
+    /// Parsing the STIX JSON.
+    pub parse: Duration,
+    /// Building the model.
+    pub map: Duration,
+    /// Writing the cache file.
+    pub cache_write: Duration,
+}
+
+/// A loaded model and how it was obtained.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The model.
+    pub model: Model,
+    /// Warnings from loading and mapping (empty on a cache hit: the cached
+    /// model lists them in `source.warnings`).
+    pub warnings: Vec<Warning>,
+    /// What happened with the cache.
+    pub cache: CacheStatus,
+    /// Whether the embedded example bundle was used.
+    pub used_example: bool,
+    /// Step timings.
+    pub timings: Timings,
+}
+
+/// Loads the model for a request, through the cache.
+pub fn load(request: &Request) -> Result<Outcome> {
+    let started = Instant::now();
+    let inputs = loading::read_inputs(&request.stix)?;
+    let mut timings = Timings {
+        read: started.elapsed(),
+        ..Timings::default()
+    };
+    let used_example = request.stix.is_empty();
+
+    let cache_target = match &request.cache {
+        CachePolicy::Off => None,
+        CachePolicy::Dir(dir) => {
+            let key = cache::cache_key(&inputs, &request.load, &request.map);
+            Some((dir.clone(), cache::cache_file(dir, &key)))
+        }
+    };
+    let mut unusable = None;
+    if let Some((_, path)) = &cache_target {
+        let t = Instant::now();
+        match cache::read_cache(path) {
+            CacheRead::Hit(model) => {
+                timings.cache_read = t.elapsed();
+                check_strict(request, model.source.warnings.len())?;
+                return Ok(Outcome {
+                    model: *model,
+                    warnings: Vec::new(),
+                    cache: CacheStatus::Hit(path.clone()),
+                    used_example,
+                    timings,
+                });
+            }
+            CacheRead::Missing => {}
+            CacheRead::Unusable(reason) => unusable = Some(reason),
+        }
+    }
+
+    let t = Instant::now();
+    // The SHA-256 of each input (recorded in the model) is computed on a
+    // second thread while the first parses.
+    let parsed = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| {
+            for input in &inputs {
+                input.sha256();
+            }
+        });
+        let parsed = loading::parse_inputs(&inputs, &request.load);
+        let _ = hashing.join();
+        parsed
+    })?;
+    timings.parse = t.elapsed();
+    let t = Instant::now();
+    let (mut model, map_warnings) = mapping::build_model(&inputs, &parsed, &request.map)?;
+    timings.map = t.elapsed();
+    let mut warnings = parsed.warnings;
+    drop(parsed.parts);
+    warnings.extend(map_warnings);
+    model.source.warnings = warnings.iter().map(ToString::to_string).collect();
+    check_strict(request, warnings.len())?;
+
+    let cache = match cache_target {
+        None => CacheStatus::Off,
+        Some((dir, path)) => {
+            let t = Instant::now();
+            cache::write_cache(&dir, &path, &model)?;
+            timings.cache_write = t.elapsed();
+            match unusable {
+                Some(reason) => CacheStatus::Rebuilt { path, reason },
+                None => CacheStatus::Written(path),
+            }
+        }
+    };
+    Ok(Outcome {
+        model,
+        warnings,
+        cache,
+        used_example,
+        timings,
+    })
+}
+
+fn check_strict(request: &Request, count: usize) -> Result<()> {
+    if request.strict && count > 0 {
+        return Err(Error::Strict { count });
+    }
+    Ok(())
+}
+
+/// Loads a model from a model file written by `attackmap map --out`.
+pub fn load_model_file(path: &Path) -> Result<Model> {
+    cache::read_model_file(path)
+}

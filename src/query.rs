@@ -1,0 +1,466 @@
+//! Questions analysts ask of the model: the techniques with no mitigations,
+//! the top techniques by number of groups (or software, campaigns, …), the
+//! groups that use all of a set of techniques, and "what is this ID".
+//!
+//! Queries skip revoked and deprecated techniques and objects unless the
+//! [`Filter`] asks for them.
+
+use crate::error::{Error, Result};
+use crate::model::*;
+
+/// Which techniques a query looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only techniques of this tactic (ID, shortname or name).
+    pub tactic: Option<String>,
+    /// Only techniques on this platform.
+    pub platform: Option<String>,
+    /// Only techniques of this domain (`enterprise-attack`, or `enterprise`).
+    pub domain: Option<String>,
+    /// Keep revoked techniques.
+    pub include_revoked: bool,
+    /// Keep deprecated techniques.
+    pub include_deprecated: bool,
+}
+
+impl Filter {
+    /// Whether the technique passes the filter.
+    pub fn accepts(&self, technique: &Technique) -> bool {
+        (self.include_revoked || !technique.revoked)
+            && (self.include_deprecated || !technique.deprecated)
+            && self
+                .tactic
+                .as_deref()
+                .is_none_or(|t| technique.has_tactic(t))
+            && self
+                .platform
+                .as_deref()
+                .is_none_or(|p| technique.has_platform(p))
+            && self
+                .domain
+                .as_deref()
+                .is_none_or(|d| technique.domains.iter().any(|td| domain_matches(td, d)))
+    }
+
+    /// Checks that the tactic, platform and domain named exist in the model,
+    /// so that a typo is an error rather than an empty answer.
+    pub fn validate(&self, model: &Model) -> Result<()> {
+        if let Some(tactic) = &self.tactic {
+            if model.tactic(tactic).is_none() {
+                let names: Vec<&str> = model.tactics.iter().map(|t| t.shortname.as_str()).collect();
+                return Err(Error::UnknownId {
+                    id: tactic.clone(),
+                    suggestion: closest(tactic, names.iter().copied()).map(str::to_string),
+                });
+            }
+        }
+        if let Some(platform) = &self.platform {
+            let known: Vec<&str> = model
+                .domains
+                .iter()
+                .flat_map(|d| d.platforms.iter().map(String::as_str))
+                .collect();
+            if !known.iter().any(|p| p.eq_ignore_ascii_case(platform)) {
+                return Err(Error::Invalid(format!(
+                    "unknown platform '{platform}'; the loaded data has: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        if let Some(domain) = &self.domain {
+            if !model.domains.iter().any(|d| domain_matches(&d.id, domain)) {
+                let known: Vec<&str> = model.domains.iter().map(|d| d.id.as_str()).collect();
+                return Err(Error::Invalid(format!(
+                    "unknown domain '{domain}'; the loaded data has: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `enterprise` matches `enterprise-attack`.
+pub fn domain_matches(domain: &str, query: &str) -> bool {
+    domain.eq_ignore_ascii_case(query) || domain.eq_ignore_ascii_case(&format!("{query}-attack"))
+}
+
+/// Techniques with no mitigations: the defender's gaps.
+pub fn gaps<'m>(model: &'m Model, filter: &Filter) -> Vec<&'m Technique> {
+    model
+        .techniques
+        .iter()
+        .filter(|t| filter.accepts(t) && t.mitigations.is_empty())
+        .collect()
+}
+
+/// What to count in [`top`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// Groups (campaign attribution included).
+    Groups,
+    /// Software.
+    Software,
+    /// Campaigns.
+    Campaigns,
+    /// Mitigations.
+    Mitigations,
+    /// Detections.
+    Detections,
+}
+
+impl Count {
+    /// Parses `groups`, `software`, `campaigns`, `mitigations`, `detections`.
+    pub fn parse(s: &str) -> Option<Count> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "groups" | "group" => Count::Groups,
+            "software" => Count::Software,
+            "campaigns" | "campaign" => Count::Campaigns,
+            "mitigations" | "mitigation" => Count::Mitigations,
+            "detections" | "detection" => Count::Detections,
+            _ => return None,
+        })
+    }
+
+    /// Lower-case plural name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Count::Groups => "groups",
+            Count::Software => "software",
+            Count::Campaigns => "campaigns",
+            Count::Mitigations => "mitigations",
+            Count::Detections => "detections",
+        }
+    }
+
+    /// The count for one technique.
+    pub fn of(self, technique: &Technique) -> usize {
+        match self {
+            Count::Groups => technique.groups.len(),
+            Count::Software => technique.software.len(),
+            Count::Campaigns => technique.campaigns.len(),
+            Count::Mitigations => technique.mitigations.len(),
+            Count::Detections => technique.detections.len(),
+        }
+    }
+}
+
+/// The `n` techniques with the highest count, highest first; ties by ID.
+pub fn top<'m>(
+    model: &'m Model,
+    by: Count,
+    n: usize,
+    filter: &Filter,
+) -> Vec<(&'m Technique, usize)> {
+    let mut counted: Vec<(&Technique, usize)> = model
+        .techniques
+        .iter()
+        .filter(|t| filter.accepts(t))
+        .map(|t| (t, by.of(t)))
+        .collect();
+    counted.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| a.0.technique_id.cmp(&b.0.technique_id))
+    });
+    counted.truncate(n);
+    counted
+}
+
+/// A group that uses every technique asked about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupMatch<'m> {
+    /// The group.
+    pub group: &'m Group,
+    /// For each technique asked about, in order: how the group uses it.
+    pub uses: Vec<&'m GroupTechnique>,
+}
+
+/// The live groups that use all of `technique_ids` (campaign attribution
+/// included). Unknown IDs are an error with a suggestion; revoked IDs are an
+/// error naming their replacement.
+pub fn groups_using_all<'m>(
+    model: &'m Model,
+    technique_ids: &[String],
+) -> Result<Vec<GroupMatch<'m>>> {
+    if technique_ids.is_empty() {
+        return Err(Error::Invalid("name at least one technique".to_string()));
+    }
+    let mut ids = Vec::with_capacity(technique_ids.len());
+    for id in technique_ids {
+        let technique = live_technique(model, id)?;
+        ids.push(technique.technique_id.as_str());
+    }
+    let matches = model
+        .groups
+        .iter()
+        .filter(|g| !g.info.revoked && !g.info.deprecated)
+        .filter_map(|g| {
+            let uses: Option<Vec<&GroupTechnique>> = ids
+                .iter()
+                .map(|id| g.techniques.iter().find(|t| t.id == *id))
+                .collect();
+            uses.map(|uses| GroupMatch { group: g, uses })
+        })
+        .collect();
+    Ok(matches)
+}
+
+/// The live technique with this ID; a revoked or deprecated one is an error
+/// that says what replaced it.
+pub fn live_technique<'m>(model: &'m Model, id: &str) -> Result<&'m Technique> {
+    let Some(technique) = model.technique(id) else {
+        return Err(unknown(model, id));
+    };
+    if technique.revoked {
+        let replacement = technique
+            .replaced_by
+            .as_deref()
+            .map(|r| format!("; use {r} instead"))
+            .unwrap_or_default();
+        return Err(Error::Invalid(format!(
+            "{} ({}) is revoked{replacement}",
+            technique.technique_id, technique.name
+        )));
+    }
+    if technique.deprecated {
+        return Err(Error::Invalid(format!(
+            "{} ({}) is deprecated and has no replacement",
+            technique.technique_id, technique.name
+        )));
+    }
+    Ok(technique)
+}
+
+/// An object the user named.
+#[derive(Debug, Clone, Copy)]
+pub enum Resolved<'m> {
+    /// A technique or sub-technique.
+    Technique(&'m Technique),
+    /// A tactic.
+    Tactic(&'m Tactic),
+    /// A group.
+    Group(&'m Group),
+    /// Software.
+    Software(&'m Software),
+    /// A campaign.
+    Campaign(&'m Campaign),
+    /// A mitigation.
+    Mitigation(&'m Mitigation),
+    /// A detection strategy or data component.
+    Detection(&'m Detection),
+}
+
+/// Finds an object by ATT&CK ID (the prefix says the type: `T`, `TA`, `G`,
+/// `S`, `C`, `M`, `DET`, `DC`), or else by exact name or alias
+/// (case-insensitive). An ID carried by both a technique and an old-style
+/// mitigation resolves to the technique.
+pub fn resolve<'m>(model: &'m Model, query: &str) -> Result<Resolved<'m>> {
+    let q = query.trim();
+    if let Some(found) = resolve_id(model, q) {
+        return Ok(found);
+    }
+    if let Some(found) = resolve_name(model, q) {
+        return Ok(found);
+    }
+    Err(unknown(model, q))
+}
+
+fn resolve_id<'m>(model: &'m Model, id: &str) -> Option<Resolved<'m>> {
+    let upper = id.to_ascii_uppercase();
+    if upper.starts_with("TA") {
+        model
+            .tactics
+            .iter()
+            .find(|t| t.id == upper)
+            .map(Resolved::Tactic)
+    } else if upper.starts_with("DET") || upper.starts_with("DC") {
+        model.detection(&upper).map(Resolved::Detection)
+    } else if upper.starts_with('T') {
+        model
+            .technique(&upper)
+            .map(Resolved::Technique)
+            .or_else(|| model.mitigation(&upper).map(Resolved::Mitigation))
+    } else if upper.starts_with('G') {
+        model.group(&upper).map(Resolved::Group)
+    } else if upper.starts_with('S') {
+        model.software_by_id(&upper).map(Resolved::Software)
+    } else if upper.starts_with('C') {
+        model.campaign(&upper).map(Resolved::Campaign)
+    } else if upper.starts_with('M') {
+        model.mitigation(&upper).map(Resolved::Mitigation)
+    } else {
+        None
+    }
+}
+
+fn resolve_name<'m>(model: &'m Model, name: &str) -> Option<Resolved<'m>> {
+    let eq = |s: &str| s.eq_ignore_ascii_case(name);
+    let live_first = |live: bool| if live { 0 } else { 1 };
+    let technique = model
+        .techniques
+        .iter()
+        .filter(|t| eq(&t.name) || eq(&t.full_name))
+        .min_by_key(|t| live_first(t.is_live()));
+    if let Some(t) = technique {
+        return Some(Resolved::Technique(t));
+    }
+    if let Some(t) = model.tactic(name) {
+        return Some(Resolved::Tactic(t));
+    }
+    let live = |i: &ObjectInfo| !i.revoked && !i.deprecated;
+    if let Some(g) = model
+        .groups
+        .iter()
+        .filter(|g| eq(&g.info.name) || g.aliases.iter().any(|a| eq(a)))
+        .min_by_key(|g| live_first(live(&g.info)))
+    {
+        return Some(Resolved::Group(g));
+    }
+    if let Some(s) = model
+        .software
+        .iter()
+        .filter(|s| eq(&s.info.name) || s.aliases.iter().any(|a| eq(a)))
+        .min_by_key(|s| live_first(live(&s.info)))
+    {
+        return Some(Resolved::Software(s));
+    }
+    if let Some(c) = model
+        .campaigns
+        .iter()
+        .filter(|c| eq(&c.info.name) || c.aliases.iter().any(|a| eq(a)))
+        .min_by_key(|c| live_first(live(&c.info)))
+    {
+        return Some(Resolved::Campaign(c));
+    }
+    if let Some(m) = model
+        .mitigations
+        .iter()
+        .filter(|m| eq(&m.info.name))
+        .min_by_key(|m| live_first(live(&m.info)))
+    {
+        return Some(Resolved::Mitigation(m));
+    }
+    None
+}
+
+/// The error for an ID or name the model does not have, with the closest
+/// ID or name as a suggestion.
+pub fn unknown(model: &Model, query: &str) -> Error {
+    Error::UnknownId {
+        id: query.to_string(),
+        suggestion: suggest(model, query),
+    }
+}
+
+/// The closest known ID (same type prefix, edit distance ≤ 2) or a name
+/// containing the query, formatted as `ID (name)`.
+pub fn suggest(model: &Model, query: &str) -> Option<String> {
+    let q = query.trim();
+    let upper = q.to_ascii_uppercase();
+    let candidates: Vec<(&str, &str)> = all_ids(model);
+    let prefix_len = upper
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    let prefix = &upper[..prefix_len];
+    if !prefix.is_empty() && upper.len() > prefix_len {
+        let best = candidates
+            .iter()
+            .filter(|(id, _)| {
+                id.starts_with(prefix)
+                    && id[prefix.len()..].starts_with(|c: char| c.is_ascii_digit())
+            })
+            .map(|(id, name)| (edit_distance(&upper, id), *id, *name))
+            .filter(|(d, _, _)| *d <= 2)
+            .min();
+        if let Some((_, id, name)) = best {
+            return Some(format!("{id} ({name})"));
+        }
+    }
+    let lower = q.to_ascii_lowercase();
+    if lower.len() >= 3 {
+        if let Some((id, name)) = candidates
+            .iter()
+            .find(|(_, name)| name.to_ascii_lowercase().contains(&lower))
+        {
+            return Some(format!("{id} ({name})"));
+        }
+    }
+    None
+}
+
+/// Every (ID, name) in the model, live objects first.
+fn all_ids(model: &Model) -> Vec<(&str, &str)> {
+    let mut ids: Vec<(bool, &str, &str)> = Vec::new();
+    ids.extend(
+        model
+            .techniques
+            .iter()
+            .map(|t| (t.is_live(), t.technique_id.as_str(), t.name.as_str())),
+    );
+    ids.extend(
+        model
+            .tactics
+            .iter()
+            .map(|t| (true, t.id.as_str(), t.name.as_str())),
+    );
+    let infos = model
+        .groups
+        .iter()
+        .map(|g| &g.info)
+        .chain(model.software.iter().map(|s| &s.info))
+        .chain(model.campaigns.iter().map(|c| &c.info))
+        .chain(model.mitigations.iter().map(|m| &m.info))
+        .chain(model.detections.iter().map(|d| &d.info));
+    ids.extend(infos.map(|i| (!i.revoked && !i.deprecated, i.id.as_str(), i.name.as_str())));
+    ids.sort_by_key(|(live, _, _)| !*live);
+    ids.into_iter().map(|(_, id, name)| (id, name)).collect()
+}
+
+/// The closest of `candidates` to `query` within edit distance 3.
+pub fn closest<'c>(query: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let q = query.to_ascii_lowercase();
+    candidates
+        .map(|c| (edit_distance(&q, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance between two strings.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("T1059.001", "T1059.001"), 0);
+        assert_eq!(edit_distance("T1059.01", "T1059.001"), 1);
+        assert_eq!(edit_distance("G0061", "G0016"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn closest_picks_the_nearest_within_three_edits() {
+        let names = ["execution", "persistence", "defense-evasion"];
+        assert_eq!(
+            closest("executon", names.iter().copied()),
+            Some("execution")
+        );
+        assert_eq!(closest("zzzzzzzzzzzz", names.iter().copied()), None);
+    }
+}

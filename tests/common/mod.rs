@@ -1,0 +1,95 @@
+//! Helpers shared by the integration tests: where the real ATT&CK data is,
+//! loading a release once per test binary, and running the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use attackmap::loading::LoadOptions;
+use attackmap::mapping::MapOptions;
+use attackmap::model::Model;
+use attackmap::pipeline::{self, CachePolicy, Request};
+
+/// `../shared` beside the repository (or `$ATTACKMAP_SHARED`), if present.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("ATTACKMAP_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    dir.join("attack").is_dir().then_some(dir)
+}
+
+/// A file below `../shared`, or `None` with a message saying the test is
+/// skipped.
+pub fn shared_file(relative: &str) -> Option<PathBuf> {
+    match shared_dir()
+        .map(|d| d.join(relative))
+        .filter(|p| p.exists())
+    {
+        Some(path) => Some(path),
+        None => {
+            eprintln!(
+                "SKIPPED: ../shared/{relative} is absent (real ATT&CK data is not in this checkout)"
+            );
+            None
+        }
+    }
+}
+
+/// Maps STIX files without the cache.
+pub fn map_files(paths: &[PathBuf]) -> Model {
+    let request = Request {
+        stix: paths.to_vec(),
+        cache: CachePolicy::Off,
+        load: LoadOptions::default(),
+        map: MapOptions::default(),
+        strict: false,
+    };
+    pipeline::load(&request).expect("maps").model
+}
+
+/// The enterprise 18.1 model, mapped once per test binary.
+pub fn enterprise() -> Option<&'static Model> {
+    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| shared_file("attack/enterprise-attack-18.1.json").map(|p| map_files(&[p])))
+        .as_ref()
+}
+
+/// A fixture file of this repository.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(relative)
+}
+
+/// Maps one fixture bundle (or directory).
+pub fn fixture_model(relative: &str) -> Model {
+    map_files(&[fixture(relative)])
+}
+
+/// The `attackmap` binary, with a clean environment for its variables.
+pub fn attackmap() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_attackmap"));
+    command
+        .env_remove("ATTACKMAP_STIX")
+        .env_remove("ATTACKMAP_CACHE_DIR")
+        .env_remove("ATTACKMAP_DATA_DIR");
+    command
+}
+
+/// Runs the binary with these arguments.
+pub fn run(args: &[&str]) -> Output {
+    attackmap().args(args).output().expect("runs attackmap")
+}
+
+/// stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
