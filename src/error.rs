@@ -83,10 +83,10 @@ pub enum Error {
         inputs: String,
     },
     /// `--strict` was given and loading produced warnings.
-    #[error("--strict: loading produced {count} warning(s); see above")]
+    #[error("--strict: loading produced {} warning(s), the first: {}", warnings.len(), warnings.first().map(String::as_str).unwrap_or(""))]
     Strict {
-        /// How many warnings.
-        count: usize,
+        /// The warnings.
+        warnings: Vec<String>,
     },
     /// A file that should hold an attackmap model does not.
     #[error("{}: not an attackmap model: {reason}", path.display())]

@@ -107,7 +107,7 @@ pub fn load(request: &Request) -> Result<Outcome> {
         match cache::read_cache(path) {
             CacheRead::Hit(model) => {
                 timings.cache_read = t.elapsed();
-                check_strict(request, model.source.warnings.len())?;
+                check_strict(request, &model.source.warnings)?;
                 return Ok(Outcome {
                     model: *model,
                     warnings: Vec::new(),
@@ -142,7 +142,7 @@ pub fn load(request: &Request) -> Result<Outcome> {
     drop(parsed.parts);
     warnings.extend(map_warnings);
     model.source.warnings = warnings.iter().map(ToString::to_string).collect();
-    check_strict(request, warnings.len())?;
+    check_strict(request, &model.source.warnings)?;
 
     let cache = match cache_target {
         None => CacheStatus::Off,
@@ -165,9 +165,11 @@ pub fn load(request: &Request) -> Result<Outcome> {
     })
 }
 
-fn check_strict(request: &Request, count: usize) -> Result<()> {
-    if request.strict && count > 0 {
-        return Err(Error::Strict { count });
+fn check_strict(request: &Request, warnings: &[String]) -> Result<()> {
+    if request.strict && !warnings.is_empty() {
+        return Err(Error::Strict {
+            warnings: warnings.to_vec(),
+        });
     }
     Ok(())
 }

@@ -1,0 +1,533 @@
+//! The `map`, `query` and `show` commands and the cache, run as a user runs
+//! them: the binary, real arguments, temporary directories.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{attackmap, fixture, run, stderr, stdout};
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn cache_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn map_with_no_input_uses_the_example_and_says_so() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = run(&["map", "--cache-dir", path(cache.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("using the small example bundle built into attackmap"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--stix"),
+        "says how to point it at real data: {err}"
+    );
+    assert!(
+        err.contains(
+            "techniques: 12 (10 live: 5 techniques + 5 sub-techniques; 1 revoked, 1 deprecated)"
+        ),
+        "{err}"
+    );
+    // stdout names the model file, which is in the cache directory.
+    let written = stdout(&out).trim().to_string();
+    assert!(written.starts_with(path(cache.path())), "{written}");
+    assert!(
+        Path::new(&written)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("mapped_")
+    );
+    let model: serde_json::Value = serde_json::from_slice(&fs::read(&written).unwrap()).unwrap();
+    assert_eq!(model["schema_version"], 1);
+    assert_eq!(model["source"]["inputs"][0]["kind"], "embedded");
+}
+
+#[test]
+fn map_out_writes_the_documented_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = dir.path().join("model.json");
+    let out = run(&[
+        "map",
+        "--no-cache",
+        "--out",
+        path(&model_path),
+        "--stix",
+        path(&fixture("stix/stix21.json")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let model: serde_json::Value = serde_json::from_slice(&fs::read(&model_path).unwrap()).unwrap();
+    let source = &model["source"];
+    assert_eq!(source["attack_version"], "17.1");
+    assert_eq!(source["domains"], serde_json::json!(["enterprise-attack"]));
+    assert_eq!(source["stix_versions"], serde_json::json!(["2.1"]));
+    assert_eq!(source["inputs"][0]["file_name"], "stix21.json");
+    assert_eq!(source["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    let t = &model["techniques"][1];
+    assert_eq!(t["technique_id"], "T1059.001");
+    for field in [
+        "name",
+        "tactics",
+        "platforms",
+        "is_subtechnique",
+        "parent",
+        "revoked",
+        "deprecated",
+        "revoked_by",
+        "groups",
+        "software",
+        "campaigns",
+        "mitigations",
+        "detections",
+    ] {
+        assert!(t.get(field).is_some(), "technique field {field}");
+    }
+    assert_eq!(t["groups"][0]["id"], "G0016");
+    assert_eq!(t["groups"][0]["name"], "APT29");
+    assert_eq!(t["groups"][0]["relation"], "direct");
+    assert_eq!(t["groups"][0]["procedure"], "APT29 used PowerShell.");
+    assert!(
+        t.get("description").is_none(),
+        "descriptions only with --descriptions"
+    );
+    for list in [
+        "groups",
+        "software",
+        "campaigns",
+        "mitigations",
+        "detections",
+        "tactics",
+        "domains",
+    ] {
+        assert!(model[list].is_array(), "top-level {list}");
+    }
+    // The model file is read back by every other command.
+    let out = run(&["show", "G0016", "--model", path(&model_path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("T1059.001  PowerShell  [direct]"),
+        "{}",
+        stdout(&out)
+    );
+    // ... also when given as --stix (recognised by its content).
+    let out = run(&["show", "T1059", "--stix", path(&model_path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn descriptions_are_kept_on_request() {
+    let out = run(&["map", "--no-cache", "--descriptions", "--out", "-", "-q"]);
+    assert_eq!(out.status.code(), Some(0));
+    let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = model["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["technique_id"] == "T1059.001")
+        .unwrap();
+    assert_eq!(
+        t["description"],
+        "PowerShell runs commands, downloads payloads and executes code in memory."
+    );
+}
+
+#[test]
+fn the_cache_hits_rebuilds_and_misses() {
+    let cache = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let bundle = work.path().join("bundle.json");
+    fs::copy(fixture("stix/stix20.json"), &bundle).unwrap();
+    let map = || {
+        run(&[
+            "map",
+            "--cache-dir",
+            path(cache.path()),
+            "--stix",
+            path(&bundle),
+        ])
+    };
+
+    let first = map();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("cache: miss, wrote"),
+        "{}",
+        stderr(&first)
+    );
+    let files = cache_files(cache.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0].starts_with("mapped_") && files[0].len() == "mapped_".len() + 16 + ".json".len()
+    );
+
+    let second = map();
+    assert!(
+        stderr(&second).contains("cache: hit"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(stdout(&first), stdout(&second));
+
+    // A corrupted cache file is rebuilt with a warning.
+    let cached = cache.path().join(&files[0]);
+    fs::write(&cached, b"{\"schema_version\": 1, \"techniques\": [").unwrap();
+    let third = map();
+    assert_eq!(third.status.code(), Some(0));
+    assert!(
+        stderr(&third).contains("was unusable"),
+        "{}",
+        stderr(&third)
+    );
+    assert!(
+        stderr(&third).contains("cache: rebuilt"),
+        "{}",
+        stderr(&third)
+    );
+    serde_json::from_slice::<serde_json::Value>(&fs::read(&cached).unwrap()).expect("valid again");
+
+    // So is a 0-byte one, and one of another schema.
+    fs::write(&cached, b"").unwrap();
+    assert!(stderr(&map()).contains("file is empty"));
+    fs::write(&cached, b"{\"schema_version\": 999}").unwrap();
+    assert!(stderr(&map()).contains("schema_version 999"));
+    assert!(stderr(&map()).contains("cache: hit"));
+
+    // A changed input is a miss: a second file appears.
+    let mut text = fs::read_to_string(&bundle).unwrap();
+    text = text.replace("APT29 used PowerShell.", "APT29 used PowerShell (edited).");
+    fs::write(&bundle, text).unwrap();
+    let changed = map();
+    assert!(
+        stderr(&changed).contains("cache: miss"),
+        "{}",
+        stderr(&changed)
+    );
+    assert_eq!(cache_files(cache.path()).len(), 2);
+    // No temporary files are left behind.
+    assert!(
+        cache_files(cache.path())
+            .iter()
+            .all(|f| f.starts_with("mapped_") && f.ends_with(".json"))
+    );
+}
+
+#[test]
+fn the_cache_directory_comes_from_the_environment() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = attackmap()
+        .args(["map", "-q"])
+        .env("ATTACKMAP_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(cache_files(cache.path()).len(), 1);
+}
+
+#[test]
+fn attackmap_stix_environment_variable_names_the_inputs() {
+    let joined = std::env::join_paths([
+        fixture("stix/stix20.json"),
+        fixture("stix/mobile-small.json"),
+    ])
+    .unwrap();
+    let out = attackmap()
+        .args(["show", "G0016", "--no-cache", "-q"])
+        .env("ATTACKMAP_STIX", joined)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("domains        enterprise-attack, mobile-attack"),
+        "{text}"
+    );
+    assert!(text.contains("T1660"), "{text}");
+    assert!(!stderr(&out).contains("example bundle"));
+}
+
+#[test]
+fn bad_inputs_get_one_clear_line_and_exit_2() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "bad-input/empty.json",
+            "bad-input/empty.json: file is empty",
+        ),
+        (
+            "bad-input/truncated.json",
+            "bad-input/truncated.json:143:6: invalid JSON: EOF while parsing",
+        ),
+        (
+            "bad-input/not-a-bundle.json",
+            "not a STIX bundle: the top level is a JSON array",
+        ),
+        (
+            "bad-input/wrong-type.json",
+            "top-level \"type\" is \"x-mitre-collection\", expected \"bundle\"",
+        ),
+        (
+            "bad-input/no-techniques.json",
+            "no ATT&CK techniques (attack-pattern objects) found",
+        ),
+        (
+            "missing-file.json",
+            "missing-file.json: cannot read: No such file",
+        ),
+    ];
+    for (file, expected) in cases {
+        let out = run(&["map", "--no-cache", "--stix", path(&fixture(file))]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{file}: {err}");
+        assert_eq!(
+            err.lines().filter(|l| l.contains("error")).count(),
+            1,
+            "{file}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{file}: {err}");
+    }
+    let empty_dir = tempfile::tempdir().unwrap();
+    fs::write(empty_dir.path().join("notes.txt"), "not json").unwrap();
+    let out = run(&["map", "--no-cache", "--stix", path(empty_dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no ATT&CK STIX files found in this directory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_the_old_output_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = dir.path().join("model.json");
+    fs::write(&model_path, "previous model").unwrap();
+    let out = run(&[
+        "map",
+        "--no-cache",
+        "--out",
+        path(&model_path),
+        "--stix",
+        path(&fixture("bad-input/truncated.json")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(fs::read_to_string(&model_path).unwrap(), "previous model");
+    assert_eq!(
+        cache_files(dir.path()),
+        ["model.json"],
+        "no temporary file left"
+    );
+    // An output path in a missing directory is an error naming it, and writes nothing.
+    let nowhere = dir.path().join("missing").join("model.json");
+    let out = run(&["map", "--no-cache", "-q", "--out", path(&nowhere)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("missing/model.json: cannot write"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_unwritable_cache_directory_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let cache = file.join("cache");
+    let out = run(&["map", "-q", "--cache-dir", path(&cache)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cache directory {}: not writable",
+            cache.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--no-cache"), "{err}");
+}
+
+#[test]
+fn strict_turns_warnings_into_a_failure() {
+    let file = fixture("bad-input/wrong-field-types.json");
+    let lenient = run(&["map", "--no-cache", "--stix", path(&file)]);
+    assert_eq!(lenient.status.code(), Some(0));
+    let err = stderr(&lenient);
+    assert_eq!(err.matches("attackmap: warning:").count(), 3, "{err}");
+    assert!(err.contains("warnings: 3"), "{err}");
+    let strict = run(&["map", "--no-cache", "--strict", "--stix", path(&file)]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(
+        stderr(&strict).contains("--strict: loading produced 3 warning(s)"),
+        "{}",
+        stderr(&strict)
+    );
+}
+
+#[test]
+fn show_answers_for_every_kind_of_object() {
+    let show = |id: &str| {
+        let out = run(&["show", id, "--no-cache", "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let t = show("T1059.001");
+    assert!(
+        t.starts_with("T1059.001 Command and Scripting Interpreter: PowerShell (sub-technique)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("G0016      APT29  [both via C0024 SolarWinds Compromise]"),
+        "{t}"
+    );
+    assert!(
+        t.contains("DET0455    Abuse of PowerShell for Arbitrary Execution"),
+        "{t}"
+    );
+    let g = show("G0016");
+    assert!(
+        g.contains("T1071.001  Web Protocols  [campaign via C0024 SolarWinds Compromise]"),
+        "{g}"
+    );
+    assert!(show("S0154").contains("T1027      Obfuscated Files or Information"));
+    assert!(show("M1038").contains("mitigates (2)"));
+    assert!(show("C0024").contains("attributed to (1)\n  G0016      APT29"));
+    assert!(
+        show("TA0002").contains("techniques (5)"),
+        "T1059, .001, .003, T1053, .005; not the revoked or deprecated"
+    );
+    assert!(show("DET0455").contains("Process Creation"));
+    assert!(
+        show("apt29").starts_with("G0016 APT29 (group)"),
+        "names and aliases resolve"
+    );
+    assert!(show("Cozy Bear").starts_with("G0016 APT29 (group)"));
+    let revoked = show("T1086");
+    assert!(
+        revoked.contains("REVOKED (replaced by T1059.001)"),
+        "{revoked}"
+    );
+    assert!(
+        revoked.contains("also an old-style mitigation: PowerShell Mitigation"),
+        "{revoked}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&{
+        let out = run(&["show", "T1053", "--format", "json", "--no-cache", "-q"]);
+        stdout(&out)
+    })
+    .unwrap();
+    assert_eq!(json["technique_id"], "T1053");
+    assert_eq!(json["tactics"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn show_unknown_id_suggests_a_close_match() {
+    let out = run(&["show", "T1059.01", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "attackmap: error: unknown ID 'T1059.01' (did you mean T1059.001 (PowerShell)?)"
+    );
+    let out = run(&["show", "G9999", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).trim(), "attackmap: error: unknown ID 'G9999'");
+}
+
+#[test]
+fn queries_answer_in_table_json_and_csv() {
+    let query = |args: &[&str]| {
+        let mut all = vec!["query"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--no-cache", "-q"]);
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    // Gaps: the live techniques of the example that nothing mitigates.
+    let gaps: serde_json::Value =
+        serde_json::from_str(&query(&["gaps", "--format", "json"])).unwrap();
+    let ids: Vec<&str> = gaps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["T1053", "T1053.005", "T1059.003"]);
+    let persistence = query(&["gaps", "--tactic", "persistence", "--format", "csv"]);
+    assert_eq!(
+        persistence,
+        "id,name,tactics,platforms,groups\n\
+         T1053,Scheduled Task/Job,execution; persistence; privilege-escalation,Windows; Linux; macOS,0\n\
+         T1053.005,Scheduled Task/Job: Scheduled Task,execution; persistence; privilege-escalation,Windows,2\n"
+    );
+    let linux = query(&["gaps", "--platform", "linux", "--format", "csv"]);
+    assert_eq!(linux.lines().count(), 2, "{linux}");
+    let top = query(&["top", "--by", "groups", "-n", "2"]);
+    let lines: Vec<&str> = top.lines().collect();
+    assert!(lines[0].starts_with("ID"), "{top}");
+    assert!(
+        lines[1].starts_with("T1566.001") && lines[1].ends_with('3'),
+        "{top}"
+    );
+    assert_eq!(lines.len(), 3);
+    let software = query(&["top", "--by", "software", "-n", "1", "--format", "json"]);
+    assert!(
+        software.contains("\"id\": \"T1059.001\"") && software.contains("\"software\": 2"),
+        "{software}"
+    );
+    let both: serde_json::Value = serde_json::from_str(&query(&[
+        "groups-using",
+        "T1566.001",
+        "T1053.005",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let groups: Vec<&str> = both
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["G0016", "G0032"]);
+    // Revoked techniques are skipped unless asked for.
+    assert!(!query(&["top", "-n", "20"]).contains("T1086"));
+    assert!(query(&["top", "-n", "20", "--include-revoked"]).contains("T1086"));
+}
+
+#[test]
+fn query_input_errors_are_clear() {
+    let out = run(&["query", "groups-using", "T1086", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("T1086 (PowerShell) is revoked; use T1059.001 instead"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["query", "gaps", "--tactic", "executon", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean execution?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["query", "top", "--by", "colours", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
