@@ -63,7 +63,7 @@ pub struct Loaded {
 }
 
 /// What the pipeline reported.
-#[allow(dead_code)] // timings and warnings are for commands that report them
+#[allow(dead_code)] // the warnings are for commands that report them
 pub struct OutcomeInfo {
     /// Cache status.
     pub cache: CacheStatus,

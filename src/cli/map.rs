@@ -10,7 +10,7 @@ use attackmap::error::{EXIT_OK, Result};
 use attackmap::fsutil::write_atomic;
 use attackmap::mapping::MapOptions;
 use attackmap::model::Model;
-use attackmap::pipeline::CacheStatus;
+use attackmap::pipeline::{CacheStatus, Timings};
 
 use super::inputs::{InputArgs, Loaded};
 use super::output::write_stdout;
@@ -33,6 +33,10 @@ pub struct MapArgs {
     /// model (procedure examples on relationships are always kept).
     #[arg(long)]
     pub descriptions: bool,
+
+    /// Print how long each step took (read, cache, parse, map, cache write).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Runs `attackmap map`.
@@ -57,6 +61,11 @@ pub fn run(args: &MapArgs) -> Result<i32> {
             "{}",
             summary(&loaded, started.elapsed().as_secs_f64() * 1000.0)
         );
+    }
+    if args.timings {
+        if let Some(outcome) = &loaded.outcome {
+            eprint!("{}", timings(&outcome.timings));
+        }
     }
     let to_print = written.or_else(|| match loaded.outcome.as_ref().map(|o| &o.cache) {
         Some(
@@ -102,6 +111,18 @@ fn summary(loaded: &Loaded, elapsed_ms: f64) -> String {
     s.push_str(&format!("cache: {cache}\n"));
     s.push_str(&format!("done in {elapsed_ms:.0} ms\n"));
     s
+}
+
+fn timings(t: &Timings) -> String {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "timings: read {:.1} ms, cache read {:.1} ms, parse {:.1} ms, map {:.1} ms, cache write {:.1} ms\n",
+        ms(t.read),
+        ms(t.cache_read),
+        ms(t.parse),
+        ms(t.map),
+        ms(t.cache_write)
+    )
 }
 
 fn counts(model: &Model) -> String {
