@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod datastore;
 pub mod error;
 pub mod fsutil;
 pub mod loading;
