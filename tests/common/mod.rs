@@ -69,14 +69,24 @@ pub fn fixture_model(relative: &str) -> Model {
     map_files(&[fixture(relative)])
 }
 
-/// The `attackmap` binary, with a clean environment for its variables.
+/// The `attackmap` binary, with a clean environment for its variables. The
+/// data directory is one that holds nothing (and is never created), so that
+/// releases a user fetched never change what a test reads; tests of stored
+/// data pass `--data-dir` with a temporary directory.
 pub fn attackmap() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_attackmap"));
     command
         .env_remove("ATTACKMAP_STIX")
         .env_remove("ATTACKMAP_CACHE_DIR")
-        .env_remove("ATTACKMAP_DATA_DIR");
+        .env_remove("ATTACKMAP_TEST_RELEASES")
+        .env("ATTACKMAP_DATA_DIR", no_data_dir());
     command
+}
+
+/// A data directory path with nothing in it: below the system's temporary
+/// directory, named for this process, never created.
+pub fn no_data_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("attackmap-test-no-data-{}", std::process::id()))
 }
 
 /// Runs the binary with these arguments.
