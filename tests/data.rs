@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use attackmap::loading::sha256_hex;
-use common::{attackmap, fixture, shared_file, stderr, stdout};
+use common::{attackmap, expect_bad_input, expect_success, fixture, shared_file, stderr};
 
 /// Runs attackmap with this data directory and a cache directory beside it.
 fn run_in(data: &Path, args: &[&str]) -> Output {
@@ -28,30 +28,19 @@ fn data_dir() -> (tempfile::TempDir, PathBuf) {
     (temp, data)
 }
 
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-    stdout(output)
-}
-
-fn failed(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-    stderr(output)
+/// A valid enterprise bundle that is no official release (the example with
+/// one more byte), written in `dir`; with its SHA-256.
+fn unknown_bundle(dir: &Path) -> (PathBuf, String) {
+    let mut bytes = fs::read(fixture("example/attackmap-example.json")).unwrap();
+    bytes.extend_from_slice(b"\n");
+    let file = dir.join("my-enterprise.json");
+    fs::write(&file, &bytes).unwrap();
+    (file, sha256_hex(&bytes))
 }
 
 fn listed(data: &Path) -> Vec<serde_json::Value> {
     let out = run_in(data, &["data", "list", "--format", "json"]);
-    serde_json::from_str(&ok(&out)).expect("data list prints JSON")
+    serde_json::from_str(&expect_success(&out)).expect("data list prints JSON")
 }
 
 #[test]
@@ -62,7 +51,7 @@ fn data_add_verifies_the_official_ics_18_1_file() {
     let (_temp, data) = data_dir();
     let out = run_in(&data, &["data", "add", ics.to_str().unwrap()]);
     let stored = data.join("ics-attack/2.1/ics-attack-18.1.json");
-    assert_eq!(ok(&out).trim(), stored.display().to_string());
+    assert_eq!(expect_success(&out).trim(), stored.display().to_string());
     let err = stderr(&out);
     assert!(
         err.contains("added ics-attack 18.1 (STIX 2.1)") && err.contains("SHA-256 verified"),
@@ -83,15 +72,15 @@ fn data_add_verifies_the_official_ics_18_1_file() {
 
     // Adding it again copies nothing.
     let out = run_in(&data, &["data", "add", ics.to_str().unwrap()]);
-    ok(&out);
+    expect_success(&out);
     assert!(stderr(&out).contains("already stored"), "{}", stderr(&out));
 
     // `data path` and `--data ics` find it; with no --data, commands look for
     // enterprise data, find none and use the example.
     let out = run_in(&data, &["data", "path", "--domain", "ics"]);
-    assert_eq!(ok(&out).trim(), stored.display().to_string());
+    assert_eq!(expect_success(&out).trim(), stored.display().to_string());
     let out = run_in(&data, &["map", "--data", "ics"]);
-    ok(&out);
+    expect_success(&out);
     let err = stderr(&out);
     assert!(
         err.contains("using the stored ics-attack 18.1 (STIX 2.1)")
@@ -99,7 +88,7 @@ fn data_add_verifies_the_official_ics_18_1_file() {
         "{err}"
     );
     let out = run_in(&data, &["map"]);
-    ok(&out);
+    expect_success(&out);
     let err = stderr(&out);
     assert!(
         err.contains("no enterprise-attack data is stored in")
@@ -118,8 +107,8 @@ fn two_ics_releases_default_to_the_newest_and_can_be_picked_and_removed() {
         return;
     };
     let (_temp, data) = data_dir();
-    ok(&run_in(&data, &["data", "add", old.to_str().unwrap()]));
-    ok(&run_in(&data, &["data", "add", new.to_str().unwrap()]));
+    expect_success(&run_in(&data, &["data", "add", old.to_str().unwrap()]));
+    expect_success(&run_in(&data, &["data", "add", new.to_str().unwrap()]));
     let entries = listed(&data);
     let defaults: Vec<_> = entries
         .iter()
@@ -129,19 +118,27 @@ fn two_ics_releases_default_to_the_newest_and_can_be_picked_and_removed() {
     assert_eq!(defaults, vec!["18.1"]);
 
     let out = run_in(&data, &["map", "--data", "ics@17.1", "--quiet"]);
-    ok(&out);
+    expect_success(&out);
     let out = run_in(&data, &["data", "path", "--domain", "ics@17.1"]);
-    assert!(ok(&out).trim().ends_with("ics-attack-17.1.json"));
+    assert!(
+        expect_success(&out)
+            .trim()
+            .ends_with("ics-attack-17.1.json")
+    );
 
     let out = run_in(
         &data,
         &["data", "remove", "--domain", "ics", "--version", "18.1"],
     );
-    ok(&out);
+    expect_success(&out);
     assert!(!data.join("ics-attack/2.1/ics-attack-18.1.json").exists());
     let out = run_in(&data, &["data", "path", "--domain", "ics"]);
-    assert!(ok(&out).trim().ends_with("ics-attack-17.1.json"));
-    let err = failed(&run_in(
+    assert!(
+        expect_success(&out)
+            .trim()
+            .ends_with("ics-attack-17.1.json")
+    );
+    let err = expect_bad_input(&run_in(
         &data,
         &["data", "remove", "--domain", "ics", "--version", "18.1"],
     ));
@@ -151,13 +148,9 @@ fn two_ics_releases_default_to_the_newest_and_can_be_picked_and_removed() {
 #[test]
 fn an_unknown_file_needs_unverified_and_is_marked_so() {
     let (temp, data) = data_dir();
-    let mut bytes = fs::read(fixture("example/attackmap-example.json")).unwrap();
-    bytes.extend_from_slice(b"\n");
-    let file = temp.path().join("my-enterprise.json");
-    fs::write(&file, &bytes).unwrap();
-    let sha = sha256_hex(&bytes);
+    let (file, sha) = unknown_bundle(temp.path());
 
-    let err = failed(&run_in(&data, &["data", "add", file.to_str().unwrap()]));
+    let err = expect_bad_input(&run_in(&data, &["data", "add", file.to_str().unwrap()]));
     assert!(
         err.contains(&format!(
             "SHA-256 {sha} matches no official ATT&CK release; pass --unverified"
@@ -174,19 +167,19 @@ fn an_unknown_file_needs_unverified_and_is_marked_so() {
         "enterprise-attack/2.1/enterprise-attack-18.1-unverified-{}.json",
         &sha[..12]
     ));
-    assert_eq!(ok(&out).trim(), stored.display().to_string());
+    assert_eq!(expect_success(&out).trim(), stored.display().to_string());
     assert!(stderr(&out).contains("UNVERIFIED"), "{}", stderr(&out));
     let entries = listed(&data);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["verified"], false);
     assert_eq!(entries[0]["attack_version"], "18.1");
     assert_eq!(entries[0]["default"], true);
-    let table = ok(&run_in(&data, &["data", "list"]));
+    let table = expect_success(&run_in(&data, &["data", "list"]));
     assert!(table.contains("NO"), "{table}");
 
     // It is the enterprise default now, and said to be unverified.
     let out = run_in(&data, &["map"]);
-    ok(&out);
+    expect_success(&out);
     assert!(
         stderr(&out).contains("using the stored enterprise-attack 18.1 (STIX 2.1, unverified)"),
         "{}",
@@ -199,18 +192,18 @@ fn data_add_refuses_what_is_no_bundle() {
     let (temp, data) = data_dir();
     let file = temp.path().join("notes.json");
     fs::write(&file, br#"{"hello": "world"}"#).unwrap();
-    let err = failed(&run_in(
+    let err = expect_bad_input(&run_in(
         &data,
         &["data", "add", "--unverified", file.to_str().unwrap()],
     ));
     assert!(err.contains("not a STIX bundle"), "{err}");
-    let err = failed(&run_in(
+    let err = expect_bad_input(&run_in(
         &data,
         &["data", "add", temp.path().to_str().unwrap()],
     ));
     assert!(err.contains("is a directory"), "{err}");
     let missing = temp.path().join("missing.json");
-    let err = failed(&run_in(&data, &["data", "add", missing.to_str().unwrap()]));
+    let err = expect_bad_input(&run_in(&data, &["data", "add", missing.to_str().unwrap()]));
     assert!(err.contains("missing.json: cannot read"), "{err}");
     assert!(!data.exists(), "nothing is stored");
 }
@@ -219,7 +212,7 @@ fn data_add_refuses_what_is_no_bundle() {
 fn an_empty_store_lists_nothing_and_explicit_data_is_an_error() {
     let (_temp, data) = data_dir();
     let out = run_in(&data, &["data", "list"]);
-    assert_eq!(ok(&out), "");
+    assert_eq!(expect_success(&out), "");
     assert!(
         stderr(&out).contains("no ATT&CK data is stored"),
         "{}",
@@ -227,15 +220,15 @@ fn an_empty_store_lists_nothing_and_explicit_data_is_an_error() {
     );
     assert_eq!(listed(&data), Vec::<serde_json::Value>::new());
     let out = run_in(&data, &["data", "path"]);
-    assert_eq!(ok(&out).trim(), data.display().to_string());
+    assert_eq!(expect_success(&out).trim(), data.display().to_string());
 
-    let err = failed(&run_in(&data, &["map", "--data", "mobile@17.1"]));
+    let err = expect_bad_input(&run_in(&data, &["map", "--data", "mobile@17.1"]));
     assert!(
         err.contains("no mobile-attack 17.1 data is stored in")
             && err.contains("attackmap fetch --domain mobile --version 17.1"),
         "{err}"
     );
-    let err = failed(&run_in(&data, &["map", "--data", "cloud"]));
+    let err = expect_bad_input(&run_in(&data, &["map", "--data", "cloud"]));
     assert!(err.contains("unknown ATT&CK domain 'cloud'"), "{err}");
     assert!(!data.exists(), "nothing was created");
 }
@@ -246,7 +239,7 @@ fn a_broken_index_is_a_clear_error() {
     fs::create_dir_all(&data).unwrap();
     fs::write(data.join("index.json"), b"{ not json").unwrap();
     for args in [&["data", "list"][..], &["map"][..]] {
-        let err = failed(&run_in(&data, args));
+        let err = expect_bad_input(&run_in(&data, args));
         assert!(
             err.contains("index.json: not a usable attackmap data index"),
             "{args:?}: {err}"
@@ -257,18 +250,15 @@ fn a_broken_index_is_a_clear_error() {
 #[test]
 fn stix_and_attackmap_stix_come_before_stored_data() {
     let (temp, data) = data_dir();
-    let mut bytes = fs::read(fixture("example/attackmap-example.json")).unwrap();
-    bytes.extend_from_slice(b"\n");
-    let file = temp.path().join("mine.json");
-    fs::write(&file, &bytes).unwrap();
-    ok(&run_in(
+    let (file, _) = unknown_bundle(temp.path());
+    expect_success(&run_in(
         &data,
         &["data", "add", "--unverified", file.to_str().unwrap()],
     ));
 
     let example = fixture("example/attackmap-example.json");
     let out = run_in(&data, &["map", "--stix", example.to_str().unwrap()]);
-    ok(&out);
+    expect_success(&out);
     assert!(
         !stderr(&out).contains("using the stored"),
         "{}",
@@ -282,7 +272,7 @@ fn stix_and_attackmap_stix_come_before_stored_data() {
         .arg("map")
         .output()
         .unwrap();
-    ok(&out);
+    expect_success(&out);
     let err = stderr(&out);
     assert!(!err.contains("using the stored"), "{err}");
     assert!(

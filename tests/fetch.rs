@@ -16,7 +16,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use attackmap::loading::sha256_hex;
-use common::{attackmap, fixture, stderr, stdout};
+use common::{attackmap, expect_bad_input, expect_success, fixture, stderr, stdout};
 
 /// What the test server answers to one request.
 #[derive(Clone)]
@@ -264,26 +264,6 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
     }
 }
 
-fn assert_failed(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-    stderr(output)
-}
-
-fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
 #[test]
 fn fetch_stores_verifies_indexes_and_becomes_the_default() {
     let setup = Setup::new();
@@ -292,7 +272,7 @@ fn fetch_stores_verifies_indexes_and_becomes_the_default() {
     let url = server.url("/enterprise-attack/enterprise-attack-99.0.json");
 
     let out = setup.run(&url, &["fetch", "--version", "latest"]);
-    assert_ok(&out);
+    expect_success(&out);
     assert_eq!(
         stdout(&out).trim(),
         setup.stored_path().display().to_string()
@@ -324,7 +304,7 @@ fn fetch_stores_verifies_indexes_and_becomes_the_default() {
 
     // The index and `data list`.
     let out = setup.run(&url, &["data", "list", "--format", "json"]);
-    assert_ok(&out);
+    expect_success(&out);
     let listed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let entry = &listed[0];
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
@@ -338,7 +318,7 @@ fn fetch_stores_verifies_indexes_and_becomes_the_default() {
     assert_eq!(entry["size"], setup.bundle.len());
     assert_eq!(entry["source"], url.as_str());
     let out = setup.run(&url, &["data", "list"]);
-    assert_ok(&out);
+    expect_success(&out);
     let table = stdout(&out);
     assert!(
         table.contains("enterprise-attack  99.0     2.1   yes       *"),
@@ -347,7 +327,7 @@ fn fetch_stores_verifies_indexes_and_becomes_the_default() {
 
     // A command given no --stix now reads the stored release.
     let out = setup.run(&url, &["map"]);
-    assert_ok(&out);
+    expect_success(&out);
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
@@ -367,7 +347,7 @@ fn fetch_stores_verifies_indexes_and_becomes_the_default() {
 
     // Fetching again downloads nothing.
     let out = setup.run(&url, &["fetch", "--version", "99"]);
-    assert_ok(&out);
+    expect_success(&out);
     assert!(
         stderr(&out).contains("already stored and verified"),
         "{}",
@@ -382,7 +362,7 @@ fn a_truncated_download_never_replaces_good_data() {
     let bundle = setup.bundle.clone();
     let good = Server::start(move |_| Reply::Body(bundle.clone()));
     let url = good.url("/enterprise-attack-99.0.json");
-    assert_ok(&setup.run(&url, &["fetch"]));
+    expect_success(&setup.run(&url, &["fetch"]));
     let index_before = fs::read(setup.data.join("index.json")).unwrap();
 
     let half = setup.bundle[..setup.bundle.len() / 2].to_vec();
@@ -393,7 +373,7 @@ fn a_truncated_download_never_replaces_good_data() {
     });
     let bad_url = bad.url("/enterprise-attack-99.0.json");
     let out = setup.run(&url, &["fetch", "--force", "--url", &bad_url]);
-    let err = assert_failed(&out);
+    let err = expect_bad_input(&out);
     assert!(err.contains(&bad_url), "{err}");
     assert!(
         err.contains(&format!(
@@ -424,7 +404,7 @@ fn a_missing_file_is_an_error_naming_the_address_and_status() {
     let server = Server::start(|_| Reply::Status(404, "Not Found"));
     let url = server.url("/nowhere/enterprise-attack-99.0.json");
     let out = setup.run(&url, &["fetch"]);
-    let err = assert_failed(&out);
+    let err = expect_bad_input(&out);
     assert!(
         err.contains(&format!("{url}: download failed: HTTP 404 Not Found")),
         "{err}"
@@ -441,7 +421,7 @@ fn a_wrong_hash_is_an_error_naming_both_hashes_and_stores_nothing() {
     let server = Server::start(move |_| Reply::Body(other.clone()));
     let url = server.url("/enterprise-attack-99.0.json");
     let out = setup.run(&url, &["fetch"]);
-    let err = assert_failed(&out);
+    let err = expect_bad_input(&out);
     assert!(
         err.contains(&format!(
             "{url}: SHA-256 mismatch for enterprise-attack 99.0 (STIX 2.1): expected {}, got {other_hash}; nothing was stored",
@@ -471,7 +451,7 @@ fn a_silent_server_times_out() {
         let started = Instant::now();
         let out = setup.run(&url, &["fetch", "--timeout", "0.5"]);
         let elapsed = started.elapsed();
-        let err = assert_failed(&out);
+        let err = expect_bad_input(&out);
         assert!(
             err.contains(&format!(
                 "{url}: download timed out: nothing received for 0.5 s while {during}"
@@ -501,7 +481,7 @@ fn http_proxy_from_the_environment_is_used_for_a_mirror() {
         .args(["fetch", "--url", mirror, "--timeout", "5"])
         .output()
         .unwrap();
-    assert_ok(&out);
+    expect_success(&out);
     assert_eq!(
         proxy.requests(),
         vec![
@@ -532,7 +512,7 @@ fn https_proxy_from_the_environment_carries_the_pinned_address() {
         ])
         .output()
         .unwrap();
-    let err = assert_failed(&out);
+    let err = expect_bad_input(&out);
     assert_eq!(
         proxy.requests(),
         vec!["CONNECT raw.githubusercontent.com:443 HTTP/1.1"]
@@ -573,7 +553,7 @@ fn bad_fetch_options_are_usage_errors() {
         (vec!["fetch", "--stix-version", "2.2"], "--stix-version"),
     ] {
         let out = setup.run(url, &args);
-        let err = assert_failed(&out);
+        let err = expect_bad_input(&out);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert!(setup.files().is_empty(), "{:?}", setup.files());

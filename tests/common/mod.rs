@@ -103,3 +103,27 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Asserts that the run succeeded; returns its stdout.
+pub fn expect_success(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+    stdout(output)
+}
+
+/// Asserts that the run failed with exit code 2 (bad input or usage);
+/// returns its stderr.
+pub fn expect_bad_input(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+    stderr(output)
+}
