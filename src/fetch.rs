@@ -415,7 +415,12 @@ impl Context<'_> {
             ureq::Error::HostNotFound => self.unreachable("host not found".into()),
             ureq::Error::ConnectionFailed => self.unreachable("could not connect".into()),
             ureq::Error::ConnectProxyFailed(reason) => {
-                self.download(format!("the proxy refused: {reason}"))
+                let hint = if reason.contains("407") {
+                    "; the proxy wants credentials: put them in its address, http://user:password@host:port"
+                } else {
+                    ""
+                };
+                self.download(format!("the proxy refused: {reason}{hint}"))
             }
             ureq::Error::Tls(reason) => self.download(format!("TLS: {reason}")),
             other => self.download(other.to_string()),
