@@ -120,6 +120,79 @@ pub enum Error {
         /// A close match, if there is one.
         suggestion: Option<String>,
     },
+    /// A download failed: the server could not be reached, the connection
+    /// broke, or the proxy refused.
+    #[error("{url}: download failed: {reason}")]
+    Download {
+        /// The address.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The server answered with an HTTP error status.
+    #[error("{url}: download failed: HTTP {status}{}", if reason.is_empty() { String::new() } else { format!(" {reason}") })]
+    HttpStatus {
+        /// The address.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// The status text (`Not Found`), possibly empty.
+        reason: String,
+    },
+    /// No byte arrived for longer than the timeout.
+    #[error(
+        "{url}: download timed out: nothing received for {seconds} s while {during} (use --timeout SECONDS on slow networks)"
+    )]
+    Timeout {
+        /// The address.
+        url: String,
+        /// The timeout in seconds.
+        seconds: f64,
+        /// What was going on: `connecting`, `reading the response`, …
+        during: String,
+    },
+    /// A response ended before the length it announced.
+    #[error(
+        "{url}: download incomplete: received {received} of {expected} bytes; nothing was stored"
+    )]
+    Truncated {
+        /// The address.
+        url: String,
+        /// Bytes received.
+        received: u64,
+        /// Bytes announced by `Content-Length`.
+        expected: u64,
+    },
+    /// Data whose SHA-256 is not the one pinned for the release.
+    #[error(
+        "{source_name}: SHA-256 mismatch for {release}: expected {expected}, got {actual}; nothing was stored"
+    )]
+    HashMismatch {
+        /// Where the data came from (address or file).
+        source_name: String,
+        /// The release it should have been.
+        release: String,
+        /// The pinned SHA-256.
+        expected: String,
+        /// The SHA-256 of what arrived.
+        actual: String,
+    },
+    /// A file to import whose SHA-256 matches no official release.
+    #[error("{}: SHA-256 {sha256} matches no official ATT&CK release; pass --unverified to add it anyway (it is then marked unverified)", path.display())]
+    UnknownRelease {
+        /// The file.
+        path: PathBuf,
+        /// Its SHA-256.
+        sha256: String,
+    },
+    /// The index of the data directory cannot be read.
+    #[error("{}: not a usable attackmap data index: {reason} (fix or delete it, then fetch or add the data again)", path.display())]
+    DataIndex {
+        /// The index file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A value given on the command line or in a file that makes no sense.
     #[error("{0}")]
     Invalid(String),

@@ -1,4 +1,5 @@
-//! File-system helpers: atomic writes and the platform's cache directory.
+//! File-system helpers: atomic writes, tidying of temporary files, and the
+//! platform's cache and data directories.
 
 use std::fs;
 use std::io::Write;
@@ -34,7 +35,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn temp_path(dir: &Path, target: &Path) -> PathBuf {
+/// A temporary file name in `dir` for writing `target`:
+/// `.<name>.tmp-<pid>-<n>`, hidden, unique within the process.
+pub(crate) fn temp_path(dir: &Path, target: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = target
         .file_name()
@@ -42,6 +45,34 @@ fn temp_path(dir: &Path, target: &Path) -> PathBuf {
         .unwrap_or_else(|| "output".to_string());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()))
+}
+
+/// Removes the temporary files of [`write_atomic`] and of downloads
+/// (`.<name>.tmp-…`) in `dir` that were last written more than `age` ago:
+/// left behind by a process that was killed. A live writer touches its file
+/// far more often than that, so its file is kept. Errors are ignored: this is
+/// tidying, not work that must succeed.
+pub fn remove_stale_temp_files(dir: &Path, age: std::time::Duration) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.contains(".tmp-")) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The platform's user cache directory for attackmap:
@@ -103,6 +134,24 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn only_old_temp_files_are_tidied() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join(".x.json.tmp-1-0");
+        let data = dir.path().join("x.json");
+        fs::write(&temp, b"partial").unwrap();
+        fs::write(&data, b"data").unwrap();
+        remove_stale_temp_files(dir.path(), std::time::Duration::from_secs(3600));
+        assert!(
+            temp.exists(),
+            "a fresh temp file may belong to a live writer"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        remove_stale_temp_files(dir.path(), std::time::Duration::from_millis(1));
+        assert!(!temp.exists());
+        assert!(data.exists());
     }
 
     #[test]

@@ -8,11 +8,18 @@
 //! [`loading`] reads and parses STIX → [`mapping`] builds the [`model::Model`]
 //! → [`cache`] stores it → [`query`] answers questions about it.
 //! [`pipeline::load`] runs the whole path, cache included.
+//!
+//! Getting the data: [`fetch`] downloads an official release, verified
+//! against the SHA-256 pinned in [`releases`], into the local
+//! [`datastore`], which also imports local files and says which stored
+//! release commands use by default.
 
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod datastore;
 pub mod error;
+pub mod fetch;
 pub mod fsutil;
 pub mod loading;
 pub mod mapping;

@@ -1,11 +1,12 @@
 //! The options every command shares for getting a model: STIX inputs (through
-//! the cache) or a model file, and the cache settings.
+//! the cache) or a model file, stored data, and the cache settings.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use attackmap::cache::looks_like_model_file;
+use attackmap::datastore::{DataSpec, DataStore, Entry, resolve_data_dir};
 use attackmap::error::{Error, Result};
 use attackmap::fsutil::default_cache_dir;
 use attackmap::loading::{LoadOptions, Warning};
@@ -21,10 +22,22 @@ const WARNINGS_SHOWN: usize = 20;
 pub struct InputArgs {
     /// ATT&CK STIX input: a bundle file (STIX 2.0 or 2.1, any domain) or a
     /// directory in the mitre/cti layout. Repeat for several domains. Default:
-    /// $ATTACKMAP_STIX (paths separated like PATH), else a small example
+    /// $ATTACKMAP_STIX (paths separated like PATH), else the newest stored
+    /// enterprise release (see `attackmap fetch`), else a small example
     /// bundle built into attackmap.
     #[arg(long = "stix", value_name = "PATH", global = true)]
     pub stix: Vec<PathBuf>,
+
+    /// Read the stored release of this domain (enterprise, mobile, ics) from
+    /// the data directory: the newest, or DOMAIN@VERSION for one release.
+    /// Repeat for several domains. Default: enterprise, when any is stored.
+    #[arg(long = "data", value_name = "DOMAIN[@VERSION]", global = true, conflicts_with_all = ["stix", "model"])]
+    pub data: Vec<String>,
+
+    /// Data directory of `attackmap fetch` (default: $ATTACKMAP_DATA_DIR,
+    /// else the platform's user data directory, e.g. ~/.local/share/attackmap).
+    #[arg(long, value_name = "DIR", env = "ATTACKMAP_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
 
     /// Read the model from a file written by `attackmap map --out` instead of
     /// mapping STIX inputs.
@@ -73,16 +86,61 @@ pub struct OutcomeInfo {
     pub warnings: Vec<Warning>,
 }
 
+/// Where the STIX inputs come from.
+pub enum StixSource {
+    /// `--stix` or `$ATTACKMAP_STIX`.
+    Paths(Vec<PathBuf>),
+    /// Releases stored by `attackmap fetch` or `attackmap data add`.
+    Stored(Vec<(Entry, PathBuf)>),
+    /// Nothing given and nothing stored: the embedded example. Holds the data
+    /// directory that was looked in, if one is known.
+    Example(Option<PathBuf>),
+}
+
+impl StixSource {
+    /// The paths to read; empty for the example.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        match self {
+            StixSource::Paths(paths) => paths.clone(),
+            StixSource::Stored(stored) => stored.iter().map(|(_, p)| p.clone()).collect(),
+            StixSource::Example(_) => Vec::new(),
+        }
+    }
+}
+
 impl InputArgs {
-    /// The STIX paths: `--stix`, else `$ATTACKMAP_STIX`, else none (example).
-    pub fn stix_paths(&self) -> Vec<PathBuf> {
+    /// Where the STIX inputs come from: `--stix`, else the stored releases
+    /// of `--data`, else `$ATTACKMAP_STIX`, else the newest stored enterprise
+    /// release, else the embedded example.
+    pub fn stix_source(&self) -> Result<StixSource> {
         if !self.stix.is_empty() {
-            return self.stix.clone();
+            return Ok(StixSource::Paths(self.stix.clone()));
         }
-        match std::env::var_os("ATTACKMAP_STIX") {
-            Some(value) if !value.is_empty() => std::env::split_paths(&value).collect(),
-            _ => Vec::new(),
+        let store = resolve_data_dir(self.data_dir.as_deref()).map(DataStore::new);
+        if !self.data.is_empty() {
+            let store = store.ok_or_else(|| {
+                Error::Invalid(
+                    "--data: no user data directory is known on this system; pass --data-dir DIR"
+                        .to_string(),
+                )
+            })?;
+            let stored = self
+                .data
+                .iter()
+                .map(|text| store.require(&DataSpec::parse(text)?));
+            return Ok(StixSource::Stored(stored.collect::<Result<_>>()?));
         }
+        if let Some(value) = std::env::var_os("ATTACKMAP_STIX").filter(|v| !v.is_empty()) {
+            return Ok(StixSource::Paths(std::env::split_paths(&value).collect()));
+        }
+        let Some(store) = store else {
+            return Ok(StixSource::Example(None));
+        };
+        let default = DataSpec::parse("enterprise")?;
+        Ok(match store.resolve(&default)? {
+            Some(found) => StixSource::Stored(vec![found]),
+            None => StixSource::Example(Some(store.dir().to_path_buf())),
+        })
     }
 
     /// The cache policy these options ask for.
@@ -98,10 +156,10 @@ impl InputArgs {
         }
     }
 
-    /// The pipeline request for these options.
-    pub fn request(&self, map: MapOptions) -> Result<Request> {
+    /// The pipeline request for these options and STIX paths.
+    pub fn request(&self, stix: Vec<PathBuf>, map: MapOptions) -> Result<Request> {
         Ok(Request {
-            stix: self.stix_paths(),
+            stix,
             cache: self.cache_policy()?,
             load: LoadOptions {
                 attack_version: self.attack_version.clone(),
@@ -122,13 +180,11 @@ impl InputArgs {
                 outcome: None,
             });
         }
-        let request = self.request(map)?;
-        if request.stix.is_empty() && !self.quiet {
-            eprintln!(
-                "attackmap: no --stix given and ATTACKMAP_STIX is unset: using the small example bundle built into attackmap.\n\
-                 attackmap: for real data pass --stix enterprise-attack.json (from https://github.com/mitre-attack/attack-stix-data)."
-            );
+        let source = self.stix_source()?;
+        if !self.quiet {
+            notice(&source);
         }
+        let request = self.request(source.paths(), map)?;
         let outcome = pipeline::load(&request)?;
         self.report_warnings(&outcome);
         let Outcome {
@@ -176,6 +232,35 @@ impl InputArgs {
             eprintln!(
                 "attackmap: … and {} more warnings",
                 outcome.warnings.len() - WARNINGS_SHOWN
+            );
+        }
+    }
+}
+
+/// Says on stderr which data is used when no `--stix` was given.
+fn notice(source: &StixSource) {
+    match source {
+        StixSource::Paths(_) => {}
+        StixSource::Stored(stored) => {
+            for (entry, path) in stored {
+                eprintln!(
+                    "attackmap: using the stored {}: {}",
+                    entry.label(),
+                    path.display()
+                );
+            }
+        }
+        StixSource::Example(dir) => {
+            let stored = match dir {
+                Some(dir) => format!(
+                    " and no enterprise-attack data is stored in {}",
+                    dir.display()
+                ),
+                None => String::new(),
+            };
+            eprintln!(
+                "attackmap: no --stix given, ATTACKMAP_STIX is unset{stored}: using the small example bundle built into attackmap.\n\
+                 attackmap: for real data run `attackmap fetch` (downloads and verifies the latest enterprise release), or pass --stix FILE."
             );
         }
     }

@@ -1,5 +1,7 @@
 //! Command-line interface: argument definitions and one module per command.
 
+mod data;
+mod fetch;
 mod inputs;
 mod map;
 mod output;
@@ -35,6 +37,12 @@ enum Command {
     /// Everything about one object: a technique, tactic, group, software,
     /// campaign, mitigation or detection (by ID or name).
     Show(show::ShowArgs),
+    /// Download an official ATT&CK release, verify its SHA-256 against the
+    /// pinned table and store it; commands then use it by default.
+    Fetch(fetch::FetchArgs),
+    /// The stored ATT&CK data: list, add a local file, path, remove.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -55,6 +63,8 @@ pub fn main() -> i32 {
         Command::Map(args) => map::run(&args),
         Command::Query(command) => query::run(&command),
         Command::Show(args) => show::run(&args),
+        Command::Fetch(args) => fetch::run(&args),
+        Command::Data(command) => data::run(&command),
     };
     match result {
         Ok(code) => code,

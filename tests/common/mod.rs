@@ -69,14 +69,24 @@ pub fn fixture_model(relative: &str) -> Model {
     map_files(&[fixture(relative)])
 }
 
-/// The `attackmap` binary, with a clean environment for its variables.
+/// The `attackmap` binary, with a clean environment for its variables. The
+/// data directory is one that holds nothing (and is never created), so that
+/// releases a user fetched never change what a test reads; tests of stored
+/// data pass `--data-dir` with a temporary directory.
 pub fn attackmap() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_attackmap"));
     command
         .env_remove("ATTACKMAP_STIX")
         .env_remove("ATTACKMAP_CACHE_DIR")
-        .env_remove("ATTACKMAP_DATA_DIR");
+        .env_remove("ATTACKMAP_TEST_RELEASES")
+        .env("ATTACKMAP_DATA_DIR", no_data_dir());
     command
+}
+
+/// A data directory path with nothing in it: below the system's temporary
+/// directory, named for this process, never created.
+pub fn no_data_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("attackmap-test-no-data-{}", std::process::id()))
 }
 
 /// Runs the binary with these arguments.
@@ -92,4 +102,28 @@ pub fn stdout(output: &Output) -> String {
 /// stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts that the run succeeded; returns its stdout.
+pub fn expect_success(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+    stdout(output)
+}
+
+/// Asserts that the run failed with exit code 2 (bad input or usage);
+/// returns its stderr.
+pub fn expect_bad_input(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+    stderr(output)
 }
