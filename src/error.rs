@@ -62,6 +62,22 @@ pub enum Error {
         /// What the parser said.
         message: String,
     },
+    /// A file that should be text but is binary or not UTF-8.
+    #[error("{}: not a text file: {reason}", path.display())]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// Why (binary, not UTF-8).
+        reason: String,
+    },
+    /// Valid YAML that is not a Sigma rule.
+    #[error("{}: not a Sigma rule: {reason}", path.display())]
+    NotARule {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Valid JSON that is not a STIX bundle.
     #[error("{}: not a STIX bundle: {reason}", path.display())]
     NotABundle {
@@ -144,6 +160,17 @@ impl Error {
         match self {
             Error::Internal(_) => EXIT_INTERNAL,
             _ => EXIT_BAD_INPUT,
+        }
+    }
+
+    /// Wraps a `serde_yaml` error for `path`, keeping line and column.
+    pub fn yaml(path: impl Into<PathBuf>, err: &serde_yaml::Error) -> Error {
+        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
+        Error::Yaml {
+            path: path.into(),
+            line,
+            column,
+            message: strip_position(&err.to_string()),
         }
     }
 

@@ -5,6 +5,7 @@ mod map;
 mod output;
 mod query;
 mod show;
+mod sigma;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,9 @@ enum Command {
     /// Everything about one object: a technique, tactic, group, software,
     /// campaign, mitigation or detection (by ID or name).
     Show(show::ShowArgs),
+    /// Check and fix the ATT&CK tags of Sigma rules against the loaded release.
+    #[command(subcommand)]
+    Sigma(sigma::SigmaCommand),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -55,6 +59,7 @@ pub fn main() -> i32 {
         Command::Map(args) => map::run(&args),
         Command::Query(command) => query::run(&command),
         Command::Show(args) => show::run(&args),
+        Command::Sigma(command) => sigma::run(&command),
     };
     match result {
         Ok(code) => code,
