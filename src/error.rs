@@ -170,7 +170,7 @@ impl Error {
             path: path.into(),
             line,
             column,
-            message: strip_position(&err.to_string()),
+            message: strip_yaml_positions(&err.to_string()),
         }
     }
 
@@ -183,6 +183,30 @@ impl Error {
             message: strip_position(&err.to_string()),
         }
     }
+}
+
+/// serde_yaml puts " at line L column C" after each part of its messages;
+/// the first position is printed as `file:line:column` instead.
+fn strip_yaml_positions(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(pos) = rest.find(" at line ") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + " at line ".len()..];
+        let skip = after
+            .find(" column ")
+            .map(|c| {
+                let digits = after[c + 8..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .count();
+                c + 8 + digits
+            })
+            .unwrap_or(0);
+        rest = &after[skip..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// serde_json appends " at line L column C" to its messages; we print the

@@ -535,7 +535,7 @@ impl<'m> Judge<'m> {
                 .unwrap_or(members[0]);
             for &i in members.iter().filter(|&&i| i != keep) {
                 plan.actions[i] = Action::Remove;
-                let note = format!("{}: duplicate of the tag on {}", tags[i], key);
+                let note = format!("{}: duplicate tag; {key} is already tagged", tags[i]);
                 match items[i].finding.as_mut() {
                     Some(f) => {
                         f.message.push_str(&format!("; {key} is already tagged"));
