@@ -478,3 +478,60 @@ fn bad_files_are_reported_as_findings() {
         "{message}"
     );
 }
+
+/// Truncated and mangled rules never panic: every outcome is a report.
+#[test]
+fn mangled_rules_never_panic() {
+    let judge = Judge::new(v18());
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let noise: &[&[u8]] = &[
+        b"\n",
+        b"\r\n",
+        b"- ",
+        b"'",
+        b"\"",
+        b"[",
+        b"]",
+        b",",
+        b"#",
+        b":",
+        b"---\n",
+        b"\xc3\xa9",
+        b"\xff",
+        b"\t",
+        b"&a ",
+        b"*a",
+    ];
+    for rule in rules_in("sigma/rules") {
+        let bytes = fs::read(&rule).unwrap();
+        for cut in (0..bytes.len()).step_by(7) {
+            let file = parse_rule_file(&rule, &bytes[..cut]);
+            if let Ok(file) = file {
+                let _ = check::check_rule_file(&judge, &file);
+            }
+        }
+        for _ in 0..40 {
+            let mut mangled = bytes.clone();
+            let at = next() % (mangled.len() + 1);
+            let piece = noise[next() % noise.len()];
+            mangled.splice(at..at, piece.iter().copied());
+            if let Ok(file) = parse_rule_file(&rule, &mangled) {
+                let report = check::check_rule_file(&judge, &file);
+                if let Some(fixed) = report.fixed {
+                    // A fix that passed the safety check is valid YAML.
+                    assert!(
+                        parse_rule_file(&rule, fixed.as_bytes()).is_ok(),
+                        "{}",
+                        rule.display()
+                    );
+                }
+            }
+        }
+    }
+}
