@@ -116,7 +116,7 @@ pub fn check_rule_file(judge: &Judge<'_>, file: &RuleFile) -> FileReport {
     FileReport {
         path: file.path.clone(),
         findings,
-        rules: file.rules().len(),
+        rules: file.rule_count(),
         original: Some(original),
         fixed,
     }

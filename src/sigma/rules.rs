@@ -377,6 +377,14 @@ impl RuleFile {
         self.lines.line(offset)
     }
 
+    /// How many rules [`RuleFile::rules`] returns, without building them.
+    pub fn rule_count(&self) -> usize {
+        self.documents
+            .iter()
+            .filter(|d| matches!(d.role, Role::Rule | Role::Repeat | Role::Correlation))
+            .count()
+    }
+
     /// The rules of the file. A document with `action: global` is merged
     /// into every following rule until `action: reset`; its keys win (as
     /// in pySigma), so its tags, when it has any, are the rules' tags.
