@@ -248,53 +248,23 @@ impl<'m> Judge<'m> {
             technique.technique_id, technique.full_name
         );
         if technique.revoked {
-            match technique
+            let live = technique
                 .replaced_by
                 .as_deref()
-                .and_then(|r| self.model.technique(r))
-            {
-                Some(live) => {
-                    let new = lower_tag(&live.technique_id);
-                    item.technique = Some(live.technique_id.clone());
-                    item.target = Some(new.clone());
-                    item.finding = Some(finding(
-                        i,
-                        Severity::Error,
-                        FindingKind::Revoked,
-                        format!(
-                            "{what} is revoked in {}; replaced by {} ({})",
-                            self.release, live.technique_id, live.full_name
-                        ),
-                        Some(Fix::Replace(new)),
-                    ));
-                }
-                None => {
-                    item.finding = Some(finding(
-                        i,
-                        Severity::Error,
-                        FindingKind::Revoked,
-                        format!(
-                            "{what} is revoked in {} and its revoked-by chain ends on no live technique; retag by hand",
-                            self.release
-                        ),
-                        None,
-                    ));
-                }
-            }
+                .and_then(|r| self.model.technique(r));
+            item.technique = live.map(|t| t.technique_id.clone());
+            let (target, found) = self.revoked(
+                i,
+                &what,
+                live.map(|t| (t.technique_id.as_str(), t.full_name.as_str())),
+            );
+            item.target = target;
+            item.finding = Some(found);
             return item;
         }
         if technique.deprecated {
             item.target = Some(lower_tag(&technique.technique_id));
-            item.finding = Some(finding(
-                i,
-                Severity::Warning,
-                FindingKind::Deprecated,
-                format!(
-                    "{what} is deprecated in {} and has no replacement; retag by hand",
-                    self.release
-                ),
-                None,
-            ));
+            item.finding = Some(self.deprecated(i, &what));
             return item;
         }
         item.technique = Some(technique.technique_id.clone());
@@ -346,52 +316,59 @@ impl<'m> Judge<'m> {
         };
         let what = format!("{raw}: {name} {} ({})", info.id, info.name);
         if info.revoked {
-            match self.object_replacement(kind, info) {
-                Some(live) => {
-                    let new = lower_tag(&live.id);
-                    item.target = Some(new.clone());
-                    item.finding = Some(finding(
-                        i,
-                        Severity::Error,
-                        FindingKind::Revoked,
-                        format!(
-                            "{what} is revoked in {}; replaced by {} ({})",
-                            self.release, live.id, live.name
-                        ),
-                        Some(Fix::Replace(new)),
-                    ));
-                }
-                None => {
-                    item.finding = Some(finding(
-                        i,
-                        Severity::Error,
-                        FindingKind::Revoked,
-                        format!(
-                            "{what} is revoked in {} with no live replacement; retag by hand",
-                            self.release
-                        ),
-                        None,
-                    ));
-                }
-            }
+            let live = self.object_replacement(kind, info);
+            let (target, found) =
+                self.revoked(i, &what, live.map(|o| (o.id.as_str(), o.name.as_str())));
+            item.target = target;
+            item.finding = Some(found);
             return item;
         }
         item.target = Some(lower_tag(&info.id));
         if info.deprecated {
-            item.finding = Some(finding(
-                i,
-                Severity::Warning,
-                FindingKind::Deprecated,
-                format!(
-                    "{what} is deprecated in {} and has no replacement; retag by hand",
-                    self.release
-                ),
-                None,
-            ));
+            item.finding = Some(self.deprecated(i, &what));
             return item;
         }
         item.finding = spelling(i, raw, tag, item.target.as_deref());
         item
+    }
+
+    /// The finding for a revoked object, and its replacement's tag.
+    fn revoked(
+        &self,
+        i: usize,
+        what: &str,
+        live: Option<(&str, &str)>,
+    ) -> (Option<String>, TagFinding) {
+        let release = &self.release;
+        match live {
+            Some((id, name)) => {
+                let new = lower_tag(id);
+                let message = format!("{what} is revoked in {release}; replaced by {id} ({name})");
+                let found = finding(
+                    i,
+                    Severity::Error,
+                    FindingKind::Revoked,
+                    message,
+                    Some(Fix::Replace(new.clone())),
+                );
+                (Some(new), found)
+            }
+            None => {
+                let message = format!(
+                    "{what} is revoked in {release} and its revoked-by chain ends on no live object; retag by hand"
+                );
+                let found = finding(i, Severity::Error, FindingKind::Revoked, message, None);
+                (None, found)
+            }
+        }
+    }
+
+    fn deprecated(&self, i: usize, what: &str) -> TagFinding {
+        let message = format!(
+            "{what} is deprecated in {} and has no replacement; retag by hand",
+            self.release
+        );
+        finding(i, Severity::Warning, FindingKind::Deprecated, message, None)
     }
 
     fn object(&self, kind: ObjectKind, id: &str) -> Option<&'m ObjectInfo> {
