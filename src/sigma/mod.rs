@@ -114,16 +114,36 @@ pub fn check_all(judge: &Judge<'_>, files: &[PathBuf]) -> Vec<FileReport> {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || {
+                let handle = scope.spawn(move || {
                     part.iter()
                         .map(|f| check_file(judge, f))
                         .collect::<Vec<_>>()
-                })
+                });
+                (part, handle)
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|(part, handle)| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(|f| crashed(f)).collect())
+            })
             .collect()
     })
+}
+
+/// The report for a file whose check panicked (a bug): an error, so the
+/// run fails rather than skipping the file silently.
+fn crashed(file: &std::path::Path) -> FileReport {
+    FileReport {
+        path: file.to_path_buf(),
+        findings: vec![Finding::file(
+            file,
+            Severity::Error,
+            FindingKind::UnsafeEdit,
+            "internal error while checking this file; it was left untouched, please report this",
+        )],
+        ..FileReport::default()
+    }
 }
