@@ -62,6 +62,22 @@ pub enum Error {
         /// What the parser said.
         message: String,
     },
+    /// A file that should be text but is binary or not UTF-8.
+    #[error("{}: not a text file: {reason}", path.display())]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// Why (binary, not UTF-8).
+        reason: String,
+    },
+    /// Valid YAML that is not a Sigma rule.
+    #[error("{}: not a Sigma rule: {reason}", path.display())]
+    NotARule {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Valid JSON that is not a STIX bundle.
     #[error("{}: not a STIX bundle: {reason}", path.display())]
     NotABundle {
@@ -220,6 +236,17 @@ impl Error {
         }
     }
 
+    /// Wraps a `serde_yaml` error for `path`, keeping line and column.
+    pub fn yaml(path: impl Into<PathBuf>, err: &serde_yaml::Error) -> Error {
+        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
+        Error::Yaml {
+            path: path.into(),
+            line,
+            column,
+            message: strip_yaml_positions(&err.to_string()),
+        }
+    }
+
     /// Wraps a `serde_json` error for `path`, keeping line and column.
     pub fn json(path: impl Into<PathBuf>, err: &serde_json::Error) -> Error {
         Error::Json {
@@ -229,6 +256,30 @@ impl Error {
             message: strip_position(&err.to_string()),
         }
     }
+}
+
+/// serde_yaml puts " at line L column C" after each part of its messages;
+/// the first position is printed as `file:line:column` instead.
+fn strip_yaml_positions(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(pos) = rest.find(" at line ") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + " at line ".len()..];
+        let skip = after
+            .find(" column ")
+            .map(|c| {
+                let digits = after[c + 8..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .count();
+                c + 8 + digits
+            })
+            .unwrap_or(0);
+        rest = &after[skip..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// serde_json appends " at line L column C" to its messages; we print the

@@ -27,6 +27,7 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod releases;
+pub mod sigma;
 pub mod stix;
 
 pub use error::{Error, Result};

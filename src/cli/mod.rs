@@ -7,6 +7,7 @@ mod map;
 mod output;
 mod query;
 mod show;
+mod sigma;
 
 use clap::{Parser, Subcommand};
 
@@ -43,6 +44,9 @@ enum Command {
     /// The stored ATT&CK data: list, add a local file, path, remove.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Check and fix the ATT&CK tags of Sigma rules against the loaded release.
+    #[command(subcommand)]
+    Sigma(sigma::SigmaCommand),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -65,6 +69,7 @@ pub fn main() -> i32 {
         Command::Show(args) => show::run(&args),
         Command::Fetch(args) => fetch::run(&args),
         Command::Data(command) => data::run(&command),
+        Command::Sigma(command) => sigma::run(&command),
     };
     match result {
         Ok(code) => code,

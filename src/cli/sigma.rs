@@ -1,0 +1,232 @@
+//! `attackmap sigma check|fix PATH...`: judge and fix the ATT&CK tags of
+//! Sigma rules against the loaded release.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
+use attackmap::fsutil::write_atomic;
+use attackmap::mapping::MapOptions;
+use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary, diff};
+
+use super::inputs::InputArgs;
+use super::output::write_stdout;
+
+/// The `sigma` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SigmaCommand {
+    /// Judge the ATT&CK tags of Sigma rules; exit 1 if anything would
+    /// change or is an error (like `cargo fmt --check`).
+    Check(CheckArgs),
+    /// Apply the unambiguous fixes to the tags, in place; nothing but the
+    /// tags changes.
+    Fix(FixArgs),
+}
+
+/// How findings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FindingFormat {
+    /// One line per finding: `file:line: severity: message`.
+    #[default]
+    Text,
+    /// One JSON document with every finding and the summary.
+    Json,
+}
+
+/// Options of `sigma check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    /// Rule files and directories (searched recursively for .yml/.yaml).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Options of `sigma fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    /// Rule files and directories (searched recursively for .yml/.yaml).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Print the changes as a unified diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Runs `attackmap sigma …`.
+pub fn run(command: &SigmaCommand) -> Result<i32> {
+    match command {
+        SigmaCommand::Check(args) => check(args),
+        SigmaCommand::Fix(args) => fix(args),
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<i32> {
+    let loaded = args.inputs.load(MapOptions::default())?;
+    let judge = Judge::new(&loaded.model);
+    let run = sigma::check_paths(&judge, &args.paths);
+    let summary = run.summary();
+    match args.format {
+        FindingFormat::Text => write_stdout(text(run.findings()).as_bytes())?,
+        FindingFormat::Json => write_stdout(&json(&judge, &run, &summary)?)?,
+    }
+    if !args.inputs.quiet {
+        eprintln!("{}", summary_line("sigma check", &judge, &summary));
+    }
+    let failed =
+        summary.errors > 0 || summary.fixable > 0 || (args.deny_warnings && summary.warnings > 0);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn fix(args: &FixArgs) -> Result<i32> {
+    let loaded = args.inputs.load(MapOptions::default())?;
+    let judge = Judge::new(&loaded.model);
+    let run = sigma::check_paths(&judge, &args.paths);
+    let summary = run.summary();
+    let mut remaining = Vec::new();
+    let mut out = String::new();
+    let mut write_errors = 0;
+    remaining.extend(run.walk_findings.iter().cloned());
+    for report in &run.reports {
+        remaining.extend(report.findings.iter().filter(|f| !f.fixable()).cloned());
+        let (Some(old), Some(new)) = (&report.original, &report.fixed) else {
+            continue;
+        };
+        let fixed = report.findings.iter().filter(|f| f.fixable()).count();
+        if args.dry_run {
+            let name = report.path.display().to_string();
+            out.push_str(&diff::unified(old, new, &name, &name));
+            continue;
+        }
+        match write_in_place(&report.path, new) {
+            Ok(()) => out.push_str(&format!(
+                "{}: fixed {fixed} finding{}\n",
+                report.path.display(),
+                if fixed == 1 { "" } else { "s" }
+            )),
+            Err(err) => {
+                write_errors += 1;
+                remaining.push(Finding::file(
+                    &report.path,
+                    Severity::Error,
+                    sigma::FindingKind::Unreadable,
+                    format!("{err}; file left as it was"),
+                ));
+            }
+        }
+    }
+    write_stdout(out.as_bytes())?;
+    let remaining_text = text(remaining.iter());
+    if args.dry_run {
+        eprint!("{remaining_text}");
+    } else {
+        write_stdout(remaining_text.as_bytes())?;
+    }
+    let errors = remaining
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if !args.inputs.quiet {
+        let verb = if args.dry_run { "would fix" } else { "fixed" };
+        eprintln!(
+            "sigma fix: {} files ({} rules) against {}: {verb} {} findings in {} files; {} errors and {} warnings remain",
+            summary.files,
+            summary.rules,
+            judge.release(),
+            summary.fixable,
+            summary.files_to_fix - write_errors,
+            errors,
+            remaining
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
+        );
+    }
+    let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Writes the fixed text over the file atomically: to the file a symbolic
+/// link points at (the link stays a link), keeping the file's permissions.
+fn write_in_place(path: &Path, text: &str) -> Result<()> {
+    let target = fs::canonicalize(path).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let permissions = fs::metadata(&target).map(|m| m.permissions()).ok();
+    write_atomic(&target, text.as_bytes())?;
+    if let Some(permissions) = permissions {
+        fs::set_permissions(&target, permissions).map_err(|source| Error::Write {
+            path: target.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+fn text<'f>(findings: impl Iterator<Item = &'f Finding>) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&f.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'r> {
+    attack_version: Option<&'r str>,
+    summary: &'r Summary,
+    findings: Vec<&'r Finding>,
+}
+
+fn json(judge: &Judge<'_>, run: &Run, summary: &Summary) -> Result<Vec<u8>> {
+    let report = JsonReport {
+        attack_version: judge.model().source.attack_version.as_deref(),
+        summary,
+        findings: run.findings().collect(),
+    };
+    let mut bytes =
+        serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn summary_line(command: &str, judge: &Judge<'_>, s: &Summary) -> String {
+    let mut line = format!(
+        "{command}: {} files ({} rules) against {}: {} errors, {} warnings, {} info",
+        s.files,
+        s.rules,
+        judge.release(),
+        s.errors,
+        s.warnings,
+        s.infos
+    );
+    if s.failed_files > 0 {
+        line.push_str(&format!("; {} files could not be checked", s.failed_files));
+    }
+    if s.fixable > 0 {
+        line.push_str(&format!(
+            "; {} fixable in {} files (run `attackmap sigma fix`)",
+            s.fixable, s.files_to_fix
+        ));
+    }
+    line
+}

@@ -1,0 +1,446 @@
+//! Reading Sigma rule files: the bytes checked to be UTF-8 text, every YAML
+//! document parsed (and so validated) by serde_yaml, matched with its text
+//! and byte positions, and the rules of the file with their titles, levels
+//! and ATT&CK tags.
+//!
+//! [`read_rule_file`] and [`RuleFile::rules`] are the API that other
+//! commands (`sigma coverage`) build on.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use crate::error::{Error, Result};
+
+use super::document::{self, LineEnding, LineIndex, TextDocument};
+use super::tags::{self, Tag};
+
+/// The UTF-8 byte order mark.
+pub const BOM: &str = "\u{feff}";
+
+/// Keys that make a YAML document part of a Sigma rule.
+const RULE_KEYS: [&str; 5] = ["detection", "logsource", "correlation", "filter", "action"];
+
+/// A rule file, read and validated.
+#[derive(Debug, Clone)]
+pub struct RuleFile {
+    /// The path as given.
+    pub path: PathBuf,
+    /// Whether the file starts with a UTF-8 byte order mark.
+    pub bom: bool,
+    /// The text after the byte order mark.
+    pub text: String,
+    /// The file's line ending.
+    pub line_ending: LineEnding,
+    /// Every YAML document, in order.
+    pub documents: Vec<Document>,
+    lines: LineIndex,
+}
+
+/// What a document is within its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A rule (or a rule part of a collection).
+    Rule,
+    /// `action: global`: merged into the following rules.
+    Global,
+    /// `action: reset`: ends the global document's reach.
+    Reset,
+    /// `action: repeat`: the previous rule again, with changes.
+    Repeat,
+    /// A correlation rule (`correlation:`).
+    Correlation,
+    /// A mapping with none of a rule's keys.
+    Other,
+    /// Not a mapping (or empty).
+    NotAMapping,
+}
+
+/// The `tags` of a document, as they are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagsValue {
+    /// No `tags` key.
+    Missing,
+    /// A list of strings (possibly empty).
+    List(Vec<TagText>),
+    /// A single string where a list belongs.
+    Single(TagText),
+    /// Something else: numbers or mappings among the tags, or a mapping.
+    Invalid(String),
+}
+
+/// One tag as written, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagText {
+    /// The tag.
+    pub value: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// One YAML document of a rule file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Position in the file, from 0.
+    pub index: usize,
+    /// serde_yaml's reading of it.
+    pub value: Value,
+    /// Its text and byte positions.
+    pub text: TextDocument,
+    /// 1-based line of its first line.
+    pub line: usize,
+    /// What it is.
+    pub role: Role,
+    /// Its tags.
+    pub tags: TagsValue,
+    /// 1-based line of the `tags` key (else of the document).
+    pub tags_line: usize,
+    /// Why its tags cannot be edited as text, if they cannot.
+    pub not_editable: Option<String>,
+}
+
+impl Document {
+    /// A string field of the document.
+    pub fn string(&self, key: &str) -> Option<&str> {
+        self.value.get(key).and_then(Value::as_str)
+    }
+
+    /// Whether the tags as text (with positions) match serde_yaml's reading
+    /// and can be edited.
+    pub fn editable(&self) -> bool {
+        self.not_editable.is_none()
+    }
+}
+
+/// A Sigma rule as a consumer sees it: a document of the file, merged with
+/// the `action: global` document before it (whose keys win, as in pySigma).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The file.
+    pub path: PathBuf,
+    /// Index of the rule's own document.
+    pub document: usize,
+    /// 1-based line where the rule's document starts.
+    pub line: usize,
+    /// `title`.
+    pub title: Option<String>,
+    /// `id`.
+    pub id: Option<String>,
+    /// `level`.
+    pub level: Option<String>,
+    /// `status`.
+    pub status: Option<String>,
+    /// Whether it is a correlation rule.
+    pub correlation: bool,
+    /// Index of the document its tags come from (its own, or the global
+    /// one).
+    pub tags_document: Option<usize>,
+    /// Its tags, in order.
+    pub tags: Vec<RuleTag>,
+}
+
+/// A tag of a [`Rule`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTag {
+    /// The tag as written.
+    pub raw: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What it reads as.
+    pub parsed: Tag,
+}
+
+impl RuleTag {
+    /// The ATT&CK tag, when it is one.
+    pub fn attack(&self) -> Option<&tags::AttackTag> {
+        match &self.parsed {
+            Tag::Attack(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// Reads and validates a rule file. Errors: [`Error::Read`],
+/// [`Error::NotText`] (binary, not UTF-8), [`Error::Yaml`] (with line and
+/// column), [`Error::NotARule`].
+pub fn read_rule_file(path: &Path) -> Result<RuleFile> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_rule_file(path, &bytes)
+}
+
+/// Like [`read_rule_file`], for bytes already read.
+pub fn parse_rule_file(path: &Path, bytes: &[u8]) -> Result<RuleFile> {
+    let not_text = |reason: &str| Error::NotText {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if bytes.contains(&0) {
+        return Err(not_text("binary file (it holds NUL bytes)"));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        not_text(&format!(
+            "not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let (bom, text) = match text.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let values = parse_documents(path, text)?;
+    let file = build(path, bom, text, values);
+    if !file
+        .documents
+        .iter()
+        .any(|d| d.role != Role::Other && d.role != Role::NotAMapping)
+    {
+        return Err(Error::NotARule {
+            path: path.to_path_buf(),
+            reason: not_a_rule_reason(&file),
+        });
+    }
+    Ok(file)
+}
+
+fn not_a_rule_reason(file: &RuleFile) -> String {
+    if file.documents.iter().all(|d| d.value.is_null()) {
+        return "the file is empty".to_string();
+    }
+    format!(
+        "no document has any of the keys {} (is this a rule?)",
+        RULE_KEYS.join(", ")
+    )
+}
+
+fn parse_documents(path: &Path, text: &str) -> Result<Vec<Value>> {
+    let mut values = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(text) {
+        let value = Value::deserialize(document).map_err(|e| Error::yaml(path, &e))?;
+        values.push(value);
+    }
+    Ok(values)
+}
+
+fn build(path: &Path, bom: bool, text: &str, values: Vec<Value>) -> RuleFile {
+    let lines = LineIndex::new(text);
+    let mut texts = document::documents(text);
+    let matched = texts.len() == values.len();
+    if !matched {
+        let why = format!(
+            "the text splits into {} documents but YAML reads {}",
+            texts.len(),
+            values.len()
+        );
+        texts = values
+            .iter()
+            .map(|_| TextDocument {
+                range: 0..0,
+                keys: Vec::new(),
+                tags: None,
+                not_editable: Some(why.clone()),
+            })
+            .collect();
+    }
+    let documents = values
+        .into_iter()
+        .zip(texts)
+        .enumerate()
+        .map(|(index, (value, text_doc))| document_of(index, value, text_doc, &lines))
+        .collect();
+    RuleFile {
+        path: path.to_path_buf(),
+        bom,
+        text: text.to_string(),
+        line_ending: LineEnding::of(text),
+        documents,
+        lines,
+    }
+}
+
+fn document_of(index: usize, value: Value, text: TextDocument, lines: &LineIndex) -> Document {
+    let line = lines.line(text.range.start);
+    let tags_line = text.tags.as_ref().map_or(line, |t| lines.line(t.key_start));
+    let role = role(&value);
+    let (tags, mismatch) = tags_value(&value, &text, lines, tags_line);
+    let not_editable = text.not_editable.clone().or(mismatch);
+    Document {
+        index,
+        value,
+        text,
+        line,
+        role,
+        tags,
+        tags_line,
+        not_editable,
+    }
+}
+
+fn role(value: &Value) -> Role {
+    let Some(map) = value.as_mapping() else {
+        return Role::NotAMapping;
+    };
+    match map.get("action").and_then(Value::as_str) {
+        Some("global") => return Role::Global,
+        Some("reset") => return Role::Reset,
+        Some("repeat") => return Role::Repeat,
+        _ => {}
+    }
+    if map.contains_key("correlation") {
+        Role::Correlation
+    } else if RULE_KEYS.iter().any(|k| map.contains_key(*k)) {
+        Role::Rule
+    } else {
+        Role::Other
+    }
+}
+
+/// The document's tags as serde_yaml reads them, with lines from the text
+/// when the text agrees; and why the text cannot be edited if it does not.
+fn tags_value(
+    value: &Value,
+    text: &TextDocument,
+    lines: &LineIndex,
+    tags_line: usize,
+) -> (TagsValue, Option<String>) {
+    let Some(tags) = value.as_mapping().and_then(|m| m.get("tags")) else {
+        return (TagsValue::Missing, None);
+    };
+    let text_items: Vec<(&str, usize)> = text
+        .tags
+        .as_ref()
+        .map(|t| {
+            t.items
+                .iter()
+                .map(|i| (i.value.as_str(), lines.line(i.span.start)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let from_text = |values: &[&str]| -> (Vec<TagText>, Option<String>) {
+        let agree = text_items.len() == values.len()
+            && text_items.iter().zip(values).all(|((t, _), v)| t == v);
+        if agree {
+            let items = text_items
+                .iter()
+                .map(|(v, l)| TagText {
+                    value: v.to_string(),
+                    line: *l,
+                })
+                .collect();
+            return (items, None);
+        }
+        let items = values
+            .iter()
+            .map(|v| TagText {
+                value: v.to_string(),
+                line: tags_line,
+            })
+            .collect();
+        let why = text
+            .not_editable
+            .clone()
+            .unwrap_or_else(|| "the tags as text do not match the YAML".to_string());
+        (items, Some(why))
+    };
+    match tags {
+        Value::Null => (TagsValue::List(Vec::new()), None),
+        Value::String(s) => {
+            let (mut items, why) = from_text(&[s.as_str()]);
+            (TagsValue::Single(items.remove(0)), why)
+        }
+        Value::Sequence(seq) => {
+            let strings: Option<Vec<&str>> = seq.iter().map(Value::as_str).collect();
+            match strings {
+                Some(strings) => {
+                    let (items, why) = from_text(&strings);
+                    (TagsValue::List(items), why)
+                }
+                None => (
+                    TagsValue::Invalid("the tags list holds values that are not strings".into()),
+                    Some("the tags list holds values that are not strings".into()),
+                ),
+            }
+        }
+        _ => (
+            TagsValue::Invalid("tags is not a list".into()),
+            Some("tags is not a list".into()),
+        ),
+    }
+}
+
+impl RuleFile {
+    /// The 1-based line of a byte offset of [`RuleFile::text`].
+    pub fn line(&self, offset: usize) -> usize {
+        self.lines.line(offset)
+    }
+
+    /// How many rules [`RuleFile::rules`] returns, without building them.
+    pub fn rule_count(&self) -> usize {
+        self.documents
+            .iter()
+            .filter(|d| matches!(d.role, Role::Rule | Role::Repeat | Role::Correlation))
+            .count()
+    }
+
+    /// The rules of the file. A document with `action: global` is merged
+    /// into every following rule until `action: reset`; its keys win (as
+    /// in pySigma), so its tags, when it has any, are the rules' tags.
+    /// `action: repeat` documents are rules too. Documents that are not
+    /// rules are skipped.
+    pub fn rules(&self) -> Vec<Rule> {
+        let mut rules = Vec::new();
+        let mut global: Option<&Document> = None;
+        for doc in &self.documents {
+            match doc.role {
+                Role::Global => global = Some(doc),
+                Role::Reset => global = None,
+                Role::Rule | Role::Repeat | Role::Correlation => {
+                    rules.push(self.rule(doc, global));
+                }
+                Role::Other | Role::NotAMapping => {}
+            }
+        }
+        rules
+    }
+
+    fn rule(&self, doc: &Document, global: Option<&Document>) -> Rule {
+        let field = |key: &str| {
+            global
+                .and_then(|g| g.string(key))
+                .or_else(|| doc.string(key))
+                .map(str::to_string)
+        };
+        let tags_doc = match global {
+            Some(g) if g.tags != TagsValue::Missing => Some(g),
+            _ if doc.tags != TagsValue::Missing => Some(doc),
+            _ => None,
+        };
+        let tags = match tags_doc.map(|d| &d.tags) {
+            Some(TagsValue::List(items)) => items.clone(),
+            Some(TagsValue::Single(item)) => vec![item.clone()],
+            _ => Vec::new(),
+        };
+        Rule {
+            path: self.path.clone(),
+            document: doc.index,
+            line: doc.line,
+            title: field("title"),
+            id: field("id"),
+            level: field("level"),
+            status: field("status"),
+            correlation: doc.role == Role::Correlation,
+            tags_document: tags_doc.map(|d| d.index),
+            tags: tags
+                .into_iter()
+                .map(|t| RuleTag {
+                    parsed: tags::parse(&t.value),
+                    raw: t.value,
+                    line: t.line,
+                })
+                .collect(),
+        }
+    }
+}
