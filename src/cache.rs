@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{read_bytes, write_atomic};
 use crate::loading::{Input, LoadOptions, hex};
 use crate::mapping::MapOptions;
 use crate::model::{Model, SCHEMA_VERSION};
@@ -53,7 +53,7 @@ pub enum CacheRead {
 
 /// Reads the cache file at `path`.
 pub fn read_cache(path: &Path) -> CacheRead {
-    let bytes = match fs::read(path) {
+    let bytes = match read_bytes(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return CacheRead::Missing,
         Err(err) => return CacheRead::Unusable(format!("cannot read it: {err}")),
@@ -95,7 +95,7 @@ pub fn model_to_json(model: &Model, pretty: bool) -> Result<Vec<u8>> {
 
 /// Reads a model file written by `attackmap map --out`.
 pub fn read_model_file(path: &Path) -> Result<Model> {
-    let bytes = fs::read(path).map_err(|source| Error::Read {
+    let bytes = read_bytes(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;

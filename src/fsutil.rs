@@ -8,6 +8,58 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
 
+/// A file's content: read into memory, mapped, or built into the binary.
+pub enum Bytes {
+    /// Read into a buffer (small files).
+    Owned(Vec<u8>),
+    /// Mapped into memory (large files).
+    Mapped(memmap2::Mmap),
+    /// Compiled into the binary.
+    Static(&'static [u8]),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+            Bytes::Static(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.len())
+    }
+}
+
+/// Files at least this large are mapped rather than read.
+const MAP_THRESHOLD: u64 = 1 << 20;
+
+/// Reads a file's content. Large files are mapped into memory instead of
+/// copied: a 34 MB ATT&CK release then costs no copy and no fresh pages
+/// (about 20 ms of a ~110 ms run on a 2-core machine).
+pub fn read_bytes(path: &Path) -> std::io::Result<Bytes> {
+    let file = fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len >= MAP_THRESHOLD {
+        // SAFETY: the map is read-only and lives as long as the `Bytes`. If
+        // another process truncated the file while attackmap reads it, reads
+        // past the new end would fault (as with every tool that maps its
+        // input); ATT&CK releases and caches are not rewritten in place
+        // (attackmap itself replaces files by rename, which leaves an open
+        // map intact).
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        return Ok(Bytes::Mapped(map));
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    std::io::Read::read_to_end(&mut &file, &mut buf)?;
+    Ok(Bytes::Owned(buf))
+}
+
 /// Writes `bytes` to `path` atomically: into a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`. If anything fails the
 /// old file (if any) is left as it was and the temporary file is removed.

@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, strip_position};
+use crate::fsutil::{Bytes, read_bytes};
 use crate::releases;
 use crate::stix::{ObjectIdent, RawBundle, Relationship, StixObject, is_known_type};
 
@@ -57,7 +58,7 @@ pub struct SourceFile {
     /// For files of a mitre/cti tree: the domain named by the folder.
     pub domain_hint: Option<String>,
     /// The file's content.
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
 }
 
 /// One input as given on the command line, read and hashed.
@@ -252,7 +253,7 @@ pub fn example_input() -> Input {
         files: vec![SourceFile {
             path: PathBuf::from(EXAMPLE_NAME),
             domain_hint: None,
-            bytes: EXAMPLE_BUNDLE.to_vec(),
+            bytes: Bytes::Static(EXAMPLE_BUNDLE),
         }],
     }
 }
@@ -265,7 +266,7 @@ fn read_input(path: &Path) -> Result<Input> {
     if meta.is_dir() {
         return read_directory(path);
     }
-    let bytes = fs::read(path).map_err(|source| Error::Read {
+    let bytes = read_bytes(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -325,7 +326,7 @@ fn read_directory(root: &Path) -> Result<Input> {
     let mut files = Vec::with_capacity(chosen.len());
     let mut size = 0u64;
     for (path, domain_hint) in chosen {
-        let bytes = fs::read(&path).map_err(|source| Error::Read {
+        let bytes = read_bytes(&path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;
@@ -333,7 +334,7 @@ fn read_directory(root: &Path) -> Result<Input> {
         hasher.update(relative.to_string_lossy().as_bytes());
         hasher.update([0u8]);
         hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+        hasher.update(&bytes[..]);
         size += bytes.len() as u64;
         files.push(SourceFile {
             path,
