@@ -8,6 +8,7 @@
 //! [`loading`] reads and parses STIX → [`mapping`] builds the [`model::Model`]
 //! → [`cache`] stores it → [`query`] answers questions about it.
 //! [`pipeline::load`] runs the whole path, cache included.
+//! [`selection`] picks techniques from the model.
 
 #![warn(missing_docs)]
 
@@ -20,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod releases;
+pub mod selection;
 pub mod stix;
 
 pub use error::{Error, Result};
