@@ -8,12 +8,14 @@
 //! [`loading`] reads and parses STIX → [`mapping`] builds the [`model::Model`]
 //! → [`cache`] stores it → [`query`] answers questions about it.
 //! [`pipeline::load`] runs the whole path, cache included.
-//! [`selection`] picks techniques from the model.
+//! [`selection`] picks techniques from the model and [`export`] renders
+//! them through templates into other tools' formats (Navigator layers, …).
 
 #![warn(missing_docs)]
 
 pub mod cache;
 pub mod error;
+pub mod export;
 pub mod fsutil;
 pub mod loading;
 pub mod mapping;
