@@ -9,7 +9,8 @@
 //! → [`cache`] stores it → [`query`] answers questions about it.
 //! [`pipeline::load`] runs the whole path, cache included.
 //! [`selection`] picks techniques from the model and [`export`] renders
-//! them through templates into other tools' formats (Navigator layers, …).
+//! them through templates into other tools' formats (Navigator layers, …);
+//! [`layer_check`] validates Navigator layers against the model.
 
 #![warn(missing_docs)]
 
@@ -17,6 +18,7 @@ pub mod cache;
 pub mod error;
 pub mod export;
 pub mod fsutil;
+pub mod layer_check;
 pub mod loading;
 pub mod mapping;
 pub mod model;
