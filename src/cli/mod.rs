@@ -1,10 +1,14 @@
 //! Command-line interface: argument definitions and one module per command.
 
+mod export;
 mod inputs;
+mod layer;
 mod map;
 mod output;
 mod query;
+mod selection;
 mod show;
+mod templates;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +39,16 @@ enum Command {
     /// Everything about one object: a technique, tactic, group, software,
     /// campaign, mitigation or detection (by ID or name).
     Show(show::ShowArgs),
+    /// Export a selection of techniques to another tool's format (an ATT&CK
+    /// Navigator layer, …) through templates.
+    Export(Box<export::ExportArgs>),
+    /// The export templates: list the built-in ones, show one, eject them
+    /// to a directory to customise.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
+    /// ATT&CK Navigator layers: check a layer against the ATT&CK data.
+    #[command(subcommand)]
+    Layer(layer::LayerCommand),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -55,6 +69,9 @@ pub fn main() -> i32 {
         Command::Map(args) => map::run(&args),
         Command::Query(command) => query::run(&command),
         Command::Show(args) => show::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Templates(command) => templates::run(&command),
+        Command::Layer(command) => layer::run(&command),
     };
     match result {
         Ok(code) => code,
