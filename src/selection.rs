@@ -249,59 +249,23 @@ impl<'m> Selection<'m> {
             narrow(ids);
         }
         if !criteria.groups.is_empty() {
-            let mut ids = BTreeSet::new();
-            for query in &criteria.groups {
-                let group = find_group(model, query, criteria)?;
-                if !selection.groups.iter().any(|g| g.info.id == group.info.id) {
-                    selection.groups.push(group);
-                }
-                ids.extend(group.techniques.iter().map(|t| t.id.as_str()));
-            }
+            let (found, ids) = resolve_named::<Group>(model, &criteria.groups, criteria)?;
+            selection.groups = found;
             narrow(ids);
         }
         if !criteria.software.is_empty() {
-            let mut ids = BTreeSet::new();
-            for query in &criteria.software {
-                let software = find_software(model, query, criteria)?;
-                if !selection
-                    .software
-                    .iter()
-                    .any(|s| s.info.id == software.info.id)
-                {
-                    selection.software.push(software);
-                }
-                ids.extend(software.techniques.iter().map(|t| t.id.as_str()));
-            }
+            let (found, ids) = resolve_named::<Software>(model, &criteria.software, criteria)?;
+            selection.software = found;
             narrow(ids);
         }
         if !criteria.campaigns.is_empty() {
-            let mut ids = BTreeSet::new();
-            for query in &criteria.campaigns {
-                let campaign = find_campaign(model, query, criteria)?;
-                if !selection
-                    .campaigns
-                    .iter()
-                    .any(|c| c.info.id == campaign.info.id)
-                {
-                    selection.campaigns.push(campaign);
-                }
-                ids.extend(campaign.techniques.iter().map(|t| t.id.as_str()));
-            }
+            let (found, ids) = resolve_named::<Campaign>(model, &criteria.campaigns, criteria)?;
+            selection.campaigns = found;
             narrow(ids);
         }
         if !criteria.mitigations.is_empty() {
-            let mut ids = BTreeSet::new();
-            for query in &criteria.mitigations {
-                let mitigation = find_mitigation(model, query, criteria)?;
-                if !selection
-                    .mitigations
-                    .iter()
-                    .any(|m| m.info.id == mitigation.info.id)
-                {
-                    selection.mitigations.push(mitigation);
-                }
-                ids.extend(mitigation.techniques.iter().map(|t| t.id.as_str()));
-            }
+            let (found, ids) = resolve_named::<Mitigation>(model, &criteria.mitigations, criteria)?;
+            selection.mitigations = found;
             narrow(ids);
         }
         for query in &criteria.tactics {
@@ -583,52 +547,96 @@ fn check_technique_status<'m>(t: &'m Technique, criteria: &Criteria) -> Result<&
     Ok(t)
 }
 
-/// Finds an object of one kind by ID, else by name/alias through
-/// [`query::resolve`]; checks that it is live.
-fn find_object<'m, T>(
-    model: &'m Model,
-    query: &str,
-    criteria: &Criteria,
-    kind: ObjectKind,
-    by_id: impl Fn(&str) -> Option<&'m T>,
-    from_resolved: impl Fn(Resolved<'m>) -> Option<&'m T>,
-    info: impl Fn(&'m T) -> &'m ObjectInfo,
-) -> Result<&'m T> {
-    let found = match by_id(query) {
-        Some(found) => found,
-        None => match query::resolve(model, query) {
-            Ok(resolved) => match from_resolved(resolved) {
-                Some(found) => found,
-                None => {
-                    return Err(Error::Invalid(format!(
-                        "'{query}' is not a {}: it is {}",
-                        kind.as_str(),
-                        describe_resolved(resolved)
-                    )));
+/// The kinds of object a selection names: groups, software, campaigns,
+/// mitigations.
+trait Named: Sized + 'static {
+    const KIND: ObjectKind;
+    fn info(&self) -> &ObjectInfo;
+    fn technique_ids(&self) -> Vec<&str>;
+    fn by_id<'m>(model: &'m Model, id: &str) -> Option<&'m Self>;
+    fn from_resolved(resolved: Resolved<'_>) -> Option<&Self>;
+}
+
+/// Implements [`Named`] for a model type: its kind, how the model finds it
+/// by ID, and its `Resolved` variant.
+macro_rules! named {
+    ($type:ty, $kind:ident, $by_id:ident, $variant:ident) => {
+        impl Named for $type {
+            const KIND: ObjectKind = ObjectKind::$kind;
+            fn info(&self) -> &ObjectInfo {
+                &self.info
+            }
+            fn technique_ids(&self) -> Vec<&str> {
+                self.techniques.iter().map(|t| t.id.as_str()).collect()
+            }
+            fn by_id<'m>(model: &'m Model, id: &str) -> Option<&'m Self> {
+                model.$by_id(id)
+            }
+            fn from_resolved(resolved: Resolved<'_>) -> Option<&Self> {
+                match resolved {
+                    Resolved::$variant(x) => Some(x),
+                    _ => None,
                 }
-            },
-            Err(err) => return Err(err),
-        },
+            }
+        }
     };
-    let i = info(found);
+}
+
+named!(Group, Group, group, Group);
+named!(Software, Software, software_by_id, Software);
+named!(Campaign, Campaign, campaign, Campaign);
+named!(Mitigation, Mitigation, mitigation, Mitigation);
+
+/// The objects of one kind named by `queries` (each once, in order) and
+/// the union of their techniques.
+fn resolve_named<'m, T: Named>(
+    model: &'m Model,
+    queries: &[String],
+    criteria: &Criteria,
+) -> Result<(Vec<&'m T>, BTreeSet<&'m str>)> {
+    let mut found: Vec<&'m T> = Vec::new();
+    let mut ids = BTreeSet::new();
+    for query in queries {
+        let object = find_named::<T>(model, query, criteria)?;
+        if !found.iter().any(|o| o.info().id == object.info().id) {
+            found.push(object);
+        }
+        ids.extend(object.technique_ids());
+    }
+    Ok((found, ids))
+}
+
+/// Finds an object of one kind by ID, else by name or alias through
+/// [`query::resolve`]; checks that it is live (unless included).
+fn find_named<'m, T: Named>(model: &'m Model, query: &str, criteria: &Criteria) -> Result<&'m T> {
+    let kind = T::KIND.as_str();
+    let found = match T::by_id(model, query) {
+        Some(found) => found,
+        None => {
+            let resolved = query::resolve(model, query)?;
+            T::from_resolved(resolved).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "'{query}' is not a {kind}: it is {}",
+                    describe_resolved(resolved)
+                ))
+            })?
+        }
+    };
+    let i = found.info();
     if i.revoked && !criteria.include_revoked {
         let replacement = match &i.revoked_by {
             Some(r) => format!("; use {r} instead"),
             None => String::new(),
         };
         return Err(Error::Invalid(format!(
-            "{} {} ({}) is revoked{replacement}",
-            kind.as_str(),
-            i.id,
-            i.name
+            "{kind} {} ({}) is revoked{replacement}",
+            i.id, i.name
         )));
     }
     if i.deprecated && !criteria.include_deprecated {
         return Err(Error::Invalid(format!(
-            "{} {} ({}) is deprecated (pass --include-deprecated to use it anyway)",
-            kind.as_str(),
-            i.id,
-            i.name
+            "{kind} {} ({}) is deprecated (pass --include-deprecated to use it anyway)",
+            i.id, i.name
         )));
     }
     Ok(found)
@@ -644,70 +652,6 @@ fn describe_resolved(resolved: Resolved<'_>) -> String {
         Resolved::Mitigation(m) => format!("mitigation {} ({})", m.info.id, m.info.name),
         Resolved::Detection(d) => format!("detection {} ({})", d.info.id, d.info.name),
     }
-}
-
-fn find_group<'m>(model: &'m Model, query: &str, criteria: &Criteria) -> Result<&'m Group> {
-    find_object(
-        model,
-        query,
-        criteria,
-        ObjectKind::Group,
-        |id| model.group(id),
-        |r| match r {
-            Resolved::Group(g) => Some(g),
-            _ => None,
-        },
-        |g| &g.info,
-    )
-}
-
-fn find_software<'m>(model: &'m Model, query: &str, criteria: &Criteria) -> Result<&'m Software> {
-    find_object(
-        model,
-        query,
-        criteria,
-        ObjectKind::Software,
-        |id| model.software_by_id(id),
-        |r| match r {
-            Resolved::Software(s) => Some(s),
-            _ => None,
-        },
-        |s| &s.info,
-    )
-}
-
-fn find_campaign<'m>(model: &'m Model, query: &str, criteria: &Criteria) -> Result<&'m Campaign> {
-    find_object(
-        model,
-        query,
-        criteria,
-        ObjectKind::Campaign,
-        |id| model.campaign(id),
-        |r| match r {
-            Resolved::Campaign(c) => Some(c),
-            _ => None,
-        },
-        |c| &c.info,
-    )
-}
-
-fn find_mitigation<'m>(
-    model: &'m Model,
-    query: &str,
-    criteria: &Criteria,
-) -> Result<&'m Mitigation> {
-    find_object(
-        model,
-        query,
-        criteria,
-        ObjectKind::Mitigation,
-        |id| model.mitigation(id),
-        |r| match r {
-            Resolved::Mitigation(m) => Some(m),
-            _ => None,
-        },
-        |m| &m.info,
-    )
 }
 
 fn find_platform(model: &Model, query: &str) -> Result<String> {

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::navigator::{NavigatorOptions, Score};
@@ -43,8 +44,8 @@ pub struct ExportArgs {
 
     /// Write one file per group, software or campaign — the ones named in
     /// the selection, else every live one — named <ID>_<name>.<ext>.
-    #[arg(long, value_enum, value_name = "KIND")]
-    pub each: Option<EachArg>,
+    #[arg(long, value_parser = each_parser(), value_name = "KIND")]
+    pub each: Option<Each>,
 
     /// Write the data the template receives (JSON) instead of rendering it.
     #[arg(long)]
@@ -65,14 +66,14 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR", env = "ATTACKMAP_TEMPLATE_DIR")]
     pub template_dir: Option<PathBuf>,
 
-    /// What a technique's score counts. groups/software/campaigns/
+    /// What a technique's score counts. groups, software, campaigns,
     /// mitigations: the related objects — only the named ones when the
-    /// selection names objects of that kind (several --group + --score
-    /// groups = threat-informed heat map); constant: 1; count: times named
+    /// selection names objects of that kind (several --group with --score
+    /// groups = a threat-informed heat map); constant: 1; count: times named
     /// with --technique. Default: count with --technique, else the kind of
     /// the objects named, else groups.
-    #[arg(long, value_enum, help_heading = "Navigator")]
-    pub score: Option<ScoreArg>,
+    #[arg(long, value_parser = score_parser(), help_heading = "Navigator")]
+    pub score: Option<Score>,
 
     /// Layer name (default: a title for the selection; with --each, the
     /// object is appended).
@@ -85,55 +86,18 @@ pub struct ExportArgs {
     pub hide_unselected: bool,
 }
 
-/// `--each` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EachArg {
-    /// One file per group.
-    Group,
-    /// One file per software.
-    Software,
-    /// One file per campaign.
-    Campaign,
+/// `--each`: the names of [`Each`].
+fn each_parser() -> impl TypedValueParser<Value = Each> {
+    PossibleValuesParser::new(Each::ALL.map(Each::as_str))
+        .try_map(|s| Each::parse(&s).ok_or("expected group, software or campaign"))
 }
 
-impl From<EachArg> for Each {
-    fn from(value: EachArg) -> Self {
-        match value {
-            EachArg::Group => Each::Group,
-            EachArg::Software => Each::Software,
-            EachArg::Campaign => Each::Campaign,
-        }
-    }
-}
-
-/// `--score` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScoreArg {
-    /// Groups using the technique (the named ones, if groups are named).
-    Groups,
-    /// Software implementing it (the named ones, if software is named).
-    Software,
-    /// Campaigns using it (the named ones, if campaigns are named).
-    Campaigns,
-    /// Mitigations of it (the named ones, if mitigations are named).
-    Mitigations,
-    /// 1 for every selected technique.
-    Constant,
-    /// Times the technique is named with --technique (1 if not named).
-    Count,
-}
-
-impl From<ScoreArg> for Score {
-    fn from(value: ScoreArg) -> Self {
-        match value {
-            ScoreArg::Groups => Score::Groups,
-            ScoreArg::Software => Score::Software,
-            ScoreArg::Campaigns => Score::Campaigns,
-            ScoreArg::Mitigations => Score::Mitigations,
-            ScoreArg::Constant => Score::Constant,
-            ScoreArg::Count => Score::Count,
-        }
-    }
+/// `--score`: the names of [`Score`].
+fn score_parser() -> impl TypedValueParser<Value = Score> {
+    PossibleValuesParser::new(Score::ALL.map(Score::as_str)).try_map(|s| {
+        Score::parse(&s)
+            .ok_or("expected groups, software, campaigns, mitigations, constant or count")
+    })
 }
 
 /// Where the output goes.
@@ -159,7 +123,7 @@ impl ExportArgs {
     fn options(&self) -> ExportOptions {
         ExportOptions {
             navigator: NavigatorOptions {
-                score: self.score.map(Score::from),
+                score: self.score,
                 name: self.layer_name.clone(),
                 hide_unselected: self.hide_unselected,
             },
@@ -213,7 +177,7 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
         &criteria,
         exporter,
         &args.options(),
-        args.each.map(Each::from),
+        args.each,
     )?;
     report_warnings(args, &documents);
 

@@ -25,7 +25,7 @@ pub struct SelectionArgs {
     pub groups: Vec<String>,
 
     /// Techniques this software (ID, name or alias) implements.
-    #[arg(long = "software", short = 's', value_name = "SOFTWARE")]
+    #[arg(long = "software", value_name = "SOFTWARE")]
     pub software: Vec<String>,
 
     /// Techniques used in this campaign (ID, name or alias).

@@ -559,6 +559,24 @@ impl<'a> RelatedContext<'a> {
     }
 }
 
+/// The entries of `related` whose ID is `named`; when none is named, those
+/// among `of_named_groups` (the named groups' software or campaigns).
+fn named_related<'a, 'n>(
+    related: &'a [Related],
+    named: impl Iterator<Item = &'n str>,
+    of_named_groups: impl Iterator<Item = &'n NamedRef>,
+) -> Vec<RelatedContext<'a>> {
+    let mut wanted: Vec<&str> = named.collect();
+    if wanted.is_empty() {
+        wanted = of_named_groups.map(|x| x.id.as_str()).collect();
+    }
+    related
+        .iter()
+        .filter(|r| wanted.contains(&r.id.as_str()))
+        .map(RelatedContext::of)
+        .collect()
+}
+
 impl<'a> TechniqueContext<'a> {
     /// The context of one selected technique of `model`.
     pub fn new(
@@ -576,52 +594,21 @@ impl<'a> TechniqueContext<'a> {
                 .map(GroupUse::new)
                 .collect()
         };
-        let named_software: Vec<RelatedContext<'a>> = if !selection.software.is_empty() {
-            t.software
-                .iter()
-                .filter(|s| selection.software.iter().any(|x| x.info.id == s.id))
-                .map(RelatedContext::of)
-                .collect()
-        } else if !selection.groups.is_empty() {
-            t.software
-                .iter()
-                .filter(|s| {
-                    selection
-                        .groups
-                        .iter()
-                        .any(|g| g.software.iter().any(|x| x.id == s.id))
-                })
-                .map(RelatedContext::of)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let named_campaigns: Vec<RelatedContext<'a>> = if !selection.campaigns.is_empty() {
-            t.campaigns
-                .iter()
-                .filter(|c| selection.campaigns.iter().any(|x| x.info.id == c.id))
-                .map(RelatedContext::of)
-                .collect()
-        } else if !selection.groups.is_empty() {
-            t.campaigns
-                .iter()
-                .filter(|c| {
-                    selection
-                        .groups
-                        .iter()
-                        .any(|g| g.campaigns.iter().any(|x| x.id == c.id))
-                })
-                .map(RelatedContext::of)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let named_mitigations = t
-            .mitigations
-            .iter()
-            .filter(|m| selection.mitigations.iter().any(|x| x.info.id == m.id))
-            .map(RelatedContext::of)
-            .collect();
+        let named_software = named_related(
+            &t.software,
+            selection.software.iter().map(|x| x.info.id.as_str()),
+            selection.groups.iter().flat_map(|g| &g.software),
+        );
+        let named_campaigns = named_related(
+            &t.campaigns,
+            selection.campaigns.iter().map(|x| x.info.id.as_str()),
+            selection.groups.iter().flat_map(|g| &g.campaigns),
+        );
+        let named_mitigations = named_related(
+            &t.mitigations,
+            selection.mitigations.iter().map(|x| x.info.id.as_str()),
+            std::iter::empty(),
+        );
         let mut tc = TechniqueContext {
             id: &t.technique_id,
             name: &t.name,

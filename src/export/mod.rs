@@ -191,6 +191,16 @@ pub enum Each {
 }
 
 impl Each {
+    /// Every kind, in the order the help lists them.
+    pub const ALL: [Each; 3] = [Each::Group, Each::Software, Each::Campaign];
+
+    /// Parses `group`, `software` or `campaign`.
+    pub fn parse(s: &str) -> Option<Each> {
+        Each::ALL
+            .into_iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
     /// `group`, `software` or `campaign`.
     pub fn as_str(self) -> &'static str {
         match self {
