@@ -97,6 +97,22 @@ fn techniques(ids: &[&str]) -> Vec<TechniqueArg> {
         .collect()
 }
 
+/// (technique, tactic, score) of every entry of a layer.
+fn scored_cells(layer: &Value) -> Vec<(&str, &str, u64)> {
+    layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["techniqueID"].as_str().unwrap(),
+                c["tactic"].as_str().unwrap(),
+                c["score"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn golden_group_layer_marks_campaign_use() {
     let model = example();
@@ -110,20 +126,8 @@ fn golden_group_layer_marks_campaign_use() {
     // What the golden holds, spelled out: APT29's five techniques, T1053.005
     // under all three of its tactics, campaign use marked.
     let layer: Value = serde_json::from_str(&text).unwrap();
-    let cells: Vec<(&str, &str, u64)> = layer["techniques"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["techniqueID"].as_str().unwrap(),
-                c["tactic"].as_str().unwrap(),
-                c["score"].as_u64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        cells,
+        scored_cells(&layer),
         vec![
             ("T1027", "defense-evasion", 1),
             ("T1053.005", "execution", 1),
@@ -220,20 +224,8 @@ fn golden_technique_list_counts_repeats_and_scores_every_tactic() {
     let text = render(&model, &criteria, &ExportOptions::default());
     golden("navigator_techniques_count.json", &text);
     let layer: Value = serde_json::from_str(&text).unwrap();
-    let cells: Vec<(&str, &str, u64)> = layer["techniques"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["techniqueID"].as_str().unwrap(),
-                c["tactic"].as_str().unwrap(),
-                c["score"].as_u64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        cells,
+        scored_cells(&layer),
         vec![
             ("T1053.005", "execution", 1),
             ("T1053.005", "persistence", 1),

@@ -6,14 +6,30 @@ mod common;
 
 use std::fs;
 use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
 /// Runs the binary quietly, without the cache.
-fn run(args: &[&str]) -> std::process::Output {
+fn run(args: &[&str]) -> Output {
     let mut all = args.to_vec();
     all.extend_from_slice(&["--no-cache", "-q"]);
     common::run(&all)
+}
+
+/// Writes `source` to `dir/name` and exports the navigator format with it
+/// as `--template`, with `args` added.
+fn export_with_template(dir: &Path, name: &str, source: &str, args: &[&str]) -> Output {
+    let template = dir.join(name);
+    fs::write(&template, source).unwrap();
+    let mut all = vec![
+        "export",
+        "navigator",
+        "--template",
+        template.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run(&all)
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -116,20 +132,12 @@ fn technique_file_counts_repeats() {
 #[test]
 fn template_file_overrides_the_builtin_one() {
     let dir = tempfile::tempdir().unwrap();
-    let template = dir.path().join("mine.json.j2");
-    fs::write(
-        &template,
+    let out = export_with_template(
+        dir.path(),
+        "mine.json.j2",
         "{\"layers\": {{ navigator.layers | length }}, \"first\": {{ techniques[0].id }}, \"tag\": {{ techniques[0].id | sigma_tag }}, \"url\": {{ techniques[0].id | technique_url }}}\n",
-    )
-    .unwrap();
-    let out = run(&[
-        "export",
-        "navigator",
-        "-g",
-        "G0016",
-        "--template",
-        template.to_str().unwrap(),
-    ]);
+        &["-g", "G0016"],
+    );
     assert!(out.status.success(), "{}", common::stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -206,21 +214,13 @@ fn template_directory_shadows_builtins_and_templates_list_says_so() {
 #[test]
 fn template_syntax_error_names_template_and_line_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let template = dir.path().join("broken.json.j2");
-    fs::write(
-        &template,
-        "{\n  \"name\": {{ navigator.layers[0].name }},\n  {% for x in techniques %}\n}\n",
-    )
-    .unwrap();
     let target = dir.path().join("out.json");
-    let out = run(&[
-        "export",
-        "navigator",
-        "--template",
-        template.to_str().unwrap(),
-        "-o",
-        target.to_str().unwrap(),
-    ]);
+    let out = export_with_template(
+        dir.path(),
+        "broken.json.j2",
+        "{\n  \"name\": {{ navigator.layers[0].name }},\n  {% for x in techniques %}\n}\n",
+        &["-o", target.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     assert!(err.contains("template navigator.json.j2"), "{err}");
@@ -237,18 +237,12 @@ fn template_syntax_error_names_template_and_line_and_writes_nothing() {
 #[test]
 fn template_render_error_names_the_expression() {
     let dir = tempfile::tempdir().unwrap();
-    let template = dir.path().join("typo.json.j2");
-    fs::write(
-        &template,
+    let out = export_with_template(
+        dir.path(),
+        "typo.json.j2",
         "{\n  \"name\": {{ navigator.layers[0].nmae }}\n}\n",
-    )
-    .unwrap();
-    let out = run(&[
-        "export",
-        "navigator",
-        "--template",
-        template.to_str().unwrap(),
-    ]);
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     assert!(err.contains("line 2"), "{err}");
@@ -259,23 +253,13 @@ fn template_render_error_names_the_expression() {
 #[test]
 fn template_producing_invalid_json_is_an_error_not_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let template = dir.path().join("bad.json.j2");
-    fs::write(
-        &template,
-        "{\"techniques\": [{% for t in techniques %}{{ t.id }}, {% endfor %}]}\n",
-    )
-    .unwrap();
     let target = dir.path().join("out.json");
-    let out = run(&[
-        "export",
-        "navigator",
-        "-g",
-        "G0016",
-        "--template",
-        template.to_str().unwrap(),
-        "-o",
-        target.to_str().unwrap(),
-    ]);
+    let out = export_with_template(
+        dir.path(),
+        "bad.json.j2",
+        "{\"techniques\": [{% for t in techniques %}{{ t.id }}, {% endfor %}]}\n",
+        &["-g", "G0016", "-o", target.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     assert!(err.contains("produced invalid JSON"), "{err}");
@@ -353,16 +337,12 @@ fn unwritable_output_is_an_error_and_leaves_no_partial_file() {
     // An existing output is replaced whole or not at all.
     let target = dir.path().join("layer.json");
     fs::write(&target, "previous").unwrap();
-    let template = dir.path().join("bad.json.j2");
-    fs::write(&template, "{{ nothing_here }}").unwrap();
-    let out = run(&[
-        "export",
-        "navigator",
-        "--template",
-        template.to_str().unwrap(),
-        "-o",
-        target.to_str().unwrap(),
-    ]);
+    let out = export_with_template(
+        dir.path(),
+        "bad.json.j2",
+        "{{ nothing_here }}",
+        &["-o", target.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(fs::read_to_string(&target).unwrap(), "previous");
     assert_eq!(
