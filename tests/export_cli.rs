@@ -14,7 +14,17 @@ use serde_json::Value;
 fn run(args: &[&str]) -> Output {
     let mut all = args.to_vec();
     all.extend_from_slice(&["--no-cache", "-q"]);
-    common::run(&all)
+    bare(&all)
+}
+
+/// Runs the binary with exactly these arguments, ignoring a template
+/// directory set in the environment.
+fn bare(args: &[&str]) -> Output {
+    common::attackmap()
+        .env_remove("ATTACKMAP_TEMPLATE_DIR")
+        .args(args)
+        .output()
+        .expect("runs attackmap")
 }
 
 /// Writes `source` to `dir/name` and exports the navigator format with it
@@ -155,7 +165,7 @@ fn template_file_overrides_the_builtin_one() {
 fn template_directory_shadows_builtins_and_templates_list_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("templates");
-    let out = common::run(&["templates", "eject", "-q", templates.to_str().unwrap()]);
+    let out = bare(&["templates", "eject", "-q", templates.to_str().unwrap()]);
     assert!(out.status.success(), "{}", common::stderr(&out));
     let ejected = templates.join("navigator.json.j2");
     let builtin = fs::read_to_string(&ejected).unwrap();
@@ -168,7 +178,7 @@ fn template_directory_shadows_builtins_and_templates_list_says_so() {
         ),
     )
     .unwrap();
-    let out = common::run(&["templates", "eject", templates.to_str().unwrap()]);
+    let out = bare(&["templates", "eject", templates.to_str().unwrap()]);
     assert!(out.status.success());
     assert!(common::stderr(&out).contains("kept"));
     assert!(fs::read_to_string(&ejected).unwrap().contains("#123456"));
@@ -186,7 +196,7 @@ fn template_directory_shadows_builtins_and_templates_list_says_so() {
     assert_eq!(layer["tacticRowBackground"], "#123456");
     assert_eq!(layer["name"], "APT29 (G0016)");
 
-    let out = common::run(&[
+    let out = bare(&[
         "templates",
         "list",
         "--template-dir",
@@ -195,12 +205,12 @@ fn template_directory_shadows_builtins_and_templates_list_says_so() {
     let text = common::stdout(&out);
     assert!(text.contains("navigator.json.j2"), "{text}");
     assert!(text.contains("(shadows built-in)"), "{text}");
-    let out = common::run(&["templates", "list"]);
+    let out = bare(&["templates", "list"]);
     assert!(common::stdout(&out).contains("built-in"));
-    let out = common::run(&["templates", "show", "navigator.json.j2"]);
+    let out = bare(&["templates", "show", "navigator.json.j2"]);
     assert_eq!(common::stdout(&out), builtin);
 
-    let out = common::run(&[
+    let out = bare(&[
         "templates",
         "eject",
         "--force",
@@ -291,7 +301,7 @@ fn unknown_format_and_unknown_ids_are_errors_with_suggestions() {
 
 #[test]
 fn empty_selection_is_a_valid_empty_layer_with_a_warning() {
-    let out = common::run(&[
+    let out = bare(&[
         "export",
         "navigator",
         "-g",
@@ -413,7 +423,7 @@ fn context_dump_renders_back_to_the_same_layer() {
     assert_eq!(ctx["selection"]["arguments"], "--group G0016 --group G0032");
 
     let direct = run(&["export", "navigator", "-g", "G0016", "-g", "G0032"]);
-    let from = common::run(&[
+    let from = bare(&[
         "export",
         "navigator",
         "--from-context",

@@ -183,16 +183,20 @@ fn cli_reports_lines_json_and_exit_codes() {
 fn a_layer_written_by_export_checks_clean() {
     let dir = tempfile::tempdir().unwrap();
     let layer = dir.path().join("layer.json");
-    let out = common::run(&[
-        "export",
-        "navigator",
-        "--no-cache",
-        "-q",
-        "--group",
-        "G0016",
-        "-o",
-        layer.to_str().unwrap(),
-    ]);
+    let out = common::attackmap()
+        .env_remove("ATTACKMAP_TEMPLATE_DIR")
+        .args([
+            "export",
+            "navigator",
+            "--no-cache",
+            "-q",
+            "--group",
+            "G0016",
+            "-o",
+            layer.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
     let out = common::run(&["layer", "check", "--no-cache", layer.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
