@@ -459,7 +459,11 @@ pub fn attack_url(id: &str) -> Option<String> {
 /// The JSON escaping of a string, without the surrounding quotes.
 pub fn json_escape(value: &str) -> String {
     let quoted = serde_json::to_string(value).unwrap_or_default();
-    quoted[1..quoted.len() - 1].to_string()
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// A double-quoted YAML scalar (JSON string syntax, which YAML accepts).
