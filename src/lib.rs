@@ -13,6 +13,11 @@
 //! against the SHA-256 pinned in [`releases`], into the local
 //! [`datastore`], which also imports local files and says which stored
 //! release commands use by default.
+//!
+//! Getting it out: [`selection`] picks techniques from the model and [`export`] renders
+//! them through templates into other tools' formats (Navigator layers, …);
+//! [`layer_check`] validates Navigator layers against the model; [`sigma`]
+//! checks and fixes the ATT&CK tags of Sigma rules.
 
 #![warn(missing_docs)]
 
@@ -20,7 +25,9 @@ pub mod cache;
 pub mod datastore;
 pub mod error;
 pub mod fetch;
+pub mod export;
 pub mod fsutil;
+pub mod layer_check;
 pub mod loading;
 pub mod mapping;
 pub mod model;
@@ -28,6 +35,7 @@ pub mod pipeline;
 pub mod query;
 pub mod releases;
 pub mod sigma;
+pub mod selection;
 pub mod stix;
 
 pub use error::{Error, Result};

@@ -2,12 +2,16 @@
 
 mod data;
 mod fetch;
+mod export;
 mod inputs;
+mod layer;
 mod map;
 mod output;
 mod query;
+mod selection;
 mod show;
 mod sigma;
+mod templates;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +51,16 @@ enum Command {
     /// Check and fix the ATT&CK tags of Sigma rules against the loaded release.
     #[command(subcommand)]
     Sigma(sigma::SigmaCommand),
+    /// Export a selection of techniques to another tool's format (an ATT&CK
+    /// Navigator layer, …) through templates.
+    Export(Box<export::ExportArgs>),
+    /// The export templates: list the built-in ones, show one, eject them
+    /// to a directory to customise.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
+    /// ATT&CK Navigator layers: check a layer against the ATT&CK data.
+    #[command(subcommand)]
+    Layer(layer::LayerCommand),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -70,6 +84,9 @@ pub fn main() -> i32 {
         Command::Fetch(args) => fetch::run(&args),
         Command::Data(command) => data::run(&command),
         Command::Sigma(command) => sigma::run(&command),
+        Command::Export(args) => export::run(&args),
+        Command::Templates(command) => templates::run(&command),
+        Command::Layer(command) => layer::run(&command),
     };
     match result {
         Ok(code) => code,

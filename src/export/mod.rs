@@ -1,0 +1,523 @@
+//! The exporter framework: every output format is an [`Exporter`] that turns
+//! the same [`Selection`] of the same enriched model into a template context,
+//! rendered by a minijinja template (see [`templates`]).
+//!
+//! The path of an export:
+//!
+//! 1. [`prepare`] resolves the [`Criteria`] into a [`Selection`] (one per
+//!    object with `--each`) and builds each [`Document`]'s context: the
+//!    common part ([`context`]) plus the exporter's own part
+//!    ([`Exporter::context`]);
+//! 2. [`render`] renders a context with the exporter's template and, for a
+//!    JSON or YAML format, parses the output back: invalid output is an
+//!    error, never a file.
+//!
+//! # Adding a format
+//!
+//! 1. Write `src/export/<format>.rs` with a unit struct implementing
+//!    [`Exporter`]: its name, template, [`Syntax`], and the context part it
+//!    adds (a [`minijinja::Value`], usually from a `Serialize` struct).
+//! 2. Write `templates/<format>.<ext>.j2` and add it to
+//!    [`templates::BUILTIN`].
+//! 3. Add the exporter to [`EXPORTERS`]; options of its own go in a struct
+//!    of its file and a field of [`ExportOptions`].
+//!
+//! The command line (`attackmap export <format>`), `--context`,
+//! `--from-context`, `--each`, template overrides and `templates list/eject`
+//! then work for it without further code.
+
+pub mod context;
+pub mod navigator;
+pub mod templates;
+
+use minijinja::value::{Serde, Value};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Domain, Model, ObjectInfo};
+use crate::query::closest;
+use crate::selection::{Criteria, Selection};
+
+use self::context::*;
+use self::templates::Templates;
+
+/// What an exporter writes, so its output can be checked before it is
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// JSON: parsed back after rendering.
+    Json,
+    /// YAML (one or several documents): parsed back after rendering.
+    Yaml,
+    /// Anything else: written as rendered.
+    Text,
+}
+
+impl Syntax {
+    /// Checks that `text`, rendered by `template`, is valid in this syntax.
+    pub fn check(self, template: &str, text: &str) -> Result<()> {
+        match self {
+            Syntax::Json => serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map(|_| ())
+                .map_err(|e| invalid_output(template, "JSON", text, e.line(), e.column(), &e)),
+            Syntax::Yaml => {
+                for document in serde_yaml::Deserializer::from_str(text) {
+                    if let Err(e) = serde::de::IgnoredAny::deserialize(document) {
+                        let (line, column) = e
+                            .location()
+                            .map(|l| (l.line(), l.column()))
+                            .unwrap_or((0, 0));
+                        return Err(invalid_output(template, "YAML", text, line, column, &e));
+                    }
+                }
+                Ok(())
+            }
+            Syntax::Text => Ok(()),
+        }
+    }
+}
+
+fn invalid_output(
+    template: &str,
+    syntax: &str,
+    text: &str,
+    line: usize,
+    column: usize,
+    err: &dyn std::fmt::Display,
+) -> Error {
+    let message = crate::error::strip_position(&err.to_string());
+    let excerpt = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .map(|l| {
+            // A window of the line around the column.
+            let chars: Vec<char> = l.chars().collect();
+            let at = column.saturating_sub(1).min(chars.len());
+            let start = at.saturating_sub(80);
+            let end = (at + 40).min(chars.len());
+            let window: String = chars[start..end].iter().collect();
+            let (pre, post) = (
+                if start > 0 { "…" } else { "" },
+                if end < chars.len() { "…" } else { "" },
+            );
+            format!("\n  output line {line}: {pre}{}{post}", window.trim())
+        })
+        .unwrap_or_default();
+    Error::Template(format!(
+        "template {template} produced invalid {syntax} (line {line}, column {column}): {message}{excerpt}"
+    ))
+}
+
+/// An output format.
+pub trait Exporter: Send + Sync {
+    /// The name on the command line (`navigator`); also the key of the
+    /// exporter's part of the context.
+    fn name(&self) -> &'static str;
+    /// One line saying what it writes.
+    fn summary(&self) -> &'static str;
+    /// The name of the template it renders with (a built-in name, which
+    /// user templates can shadow).
+    fn template(&self) -> &'static str;
+    /// The syntax of its output.
+    fn syntax(&self) -> Syntax;
+    /// The file extension of its output (without dot).
+    fn extension(&self) -> &'static str;
+    /// Builds the exporter's part of the context.
+    fn context(&self, input: &ExportInput<'_>) -> Result<FormatContext>;
+}
+
+/// What an exporter gets to build its context part from.
+pub struct ExportInput<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// The resolved selection.
+    pub selection: &'a Selection<'a>,
+    /// The common technique contexts, one per selected technique.
+    pub techniques: &'a [TechniqueContext<'a>],
+    /// The domains the output covers.
+    pub domains: &'a [&'a Domain],
+    /// With `--each`: the object the output is for.
+    pub object: Option<&'a ObjectContext>,
+    /// The options.
+    pub options: &'a ExportOptions,
+}
+
+/// An exporter's part of the context, and the warnings it has.
+pub struct FormatContext {
+    /// Stored in the context under the exporter's name.
+    pub value: Value,
+    /// Printed on stderr.
+    pub warnings: Vec<String>,
+}
+
+/// Options of the exporters, one field per exporter that has any.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Navigator layers.
+    pub navigator: navigator::NavigatorOptions,
+}
+
+/// Every exporter, in the order `templates list` and the help show them.
+pub static EXPORTERS: &[&dyn Exporter] = &[&navigator::Navigator];
+
+/// The exporter called `name`; an unknown name is an error with the closest
+/// name and the list of formats.
+pub fn exporter(name: &str) -> Result<&'static dyn Exporter> {
+    if let Some(found) = EXPORTERS
+        .iter()
+        .find(|e| e.name().eq_ignore_ascii_case(name.trim()))
+    {
+        return Ok(*found);
+    }
+    let names: Vec<&str> = EXPORTERS.iter().map(|e| e.name()).collect();
+    let suggestion = closest(name, names.iter().copied())
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    Err(Error::Invalid(format!(
+        "unknown export format '{name}'{suggestion}; formats: {}",
+        names.join(", ")
+    )))
+}
+
+/// Which kind of object `--each` writes one output per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Each {
+    /// One output per group.
+    Group,
+    /// One output per software.
+    Software,
+    /// One output per campaign.
+    Campaign,
+}
+
+impl Each {
+    /// Every kind, in the order the help lists them.
+    pub const ALL: [Each; 3] = [Each::Group, Each::Software, Each::Campaign];
+
+    /// Parses `group`, `software` or `campaign`.
+    pub fn parse(s: &str) -> Option<Each> {
+        Each::ALL
+            .into_iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// `group`, `software` or `campaign`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Each::Group => "group",
+            Each::Software => "software",
+            Each::Campaign => "campaign",
+        }
+    }
+}
+
+/// One output to render: its context, and where it goes with `--each`.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// With `--each`: `<ID>_<sanitised name>.<ext>`.
+    pub file_name: Option<String>,
+    /// With `--each`: the object.
+    pub object: Option<ObjectContext>,
+    /// The template context.
+    pub context: Value,
+    /// Warnings of the selection and the exporter.
+    pub warnings: Vec<String>,
+    /// Number of selected techniques.
+    pub techniques: usize,
+}
+
+/// Resolves the criteria and builds the context of every output: one, or
+/// with `each` one per group/software/campaign (the named ones, or every
+/// live one when none is named).
+pub fn prepare(
+    model: &Model,
+    criteria: &Criteria,
+    exporter: &dyn Exporter,
+    options: &ExportOptions,
+    each: Option<Each>,
+) -> Result<Vec<Document>> {
+    let base = Selection::resolve(model, criteria)?;
+    let cache = RelatedCache::new(model);
+    let Some(each) = each else {
+        return Ok(vec![document(
+            model, &base, exporter, options, None, &cache,
+        )?]);
+    };
+    let objects: Vec<&ObjectInfo> = match each {
+        Each::Group if !base.groups.is_empty() => base.groups.iter().map(|g| &g.info).collect(),
+        Each::Group => model.groups.iter().map(|g| &g.info).collect(),
+        Each::Software if !base.software.is_empty() => {
+            base.software.iter().map(|s| &s.info).collect()
+        }
+        Each::Software => model.software.iter().map(|s| &s.info).collect(),
+        Each::Campaign if !base.campaigns.is_empty() => {
+            base.campaigns.iter().map(|c| &c.info).collect()
+        }
+        Each::Campaign => model.campaigns.iter().map(|c| &c.info).collect(),
+    };
+    let objects: Vec<&ObjectInfo> = objects
+        .into_iter()
+        .filter(|info| {
+            (!info.revoked || criteria.include_revoked)
+                && (!info.deprecated || criteria.include_deprecated)
+        })
+        .collect();
+    let one = |info: &ObjectInfo| -> Result<Document> {
+        let mut one = criteria.clone();
+        let list = match each {
+            Each::Group => &mut one.groups,
+            Each::Software => &mut one.software,
+            Each::Campaign => &mut one.campaigns,
+        };
+        *list = vec![info.id.clone()];
+        let selection = Selection::resolve(model, &one)?;
+        let object = ObjectContext {
+            kind: each.as_str(),
+            id: info.id.clone(),
+            name: info.name.clone(),
+            url: templates::attack_url(&info.id),
+        };
+        document(model, &selection, exporter, options, Some(object), &cache)
+    };
+    let mut documents = parallel_map(&objects, |info| one(info))?;
+    let mut names = std::collections::HashSet::new();
+    for (doc, info) in documents.iter_mut().zip(&objects) {
+        let mut name = output_file_name(&info.id, &info.name, exporter.extension());
+        let mut n = 2;
+        while !names.insert(name.clone()) {
+            name = output_file_name(
+                &format!("{}-{n}", info.id),
+                &info.name,
+                exporter.extension(),
+            );
+            n += 1;
+        }
+        doc.file_name = Some(name);
+    }
+    Ok(documents)
+}
+
+/// `f` over `items` on as many threads as there are cores (at most 8), in
+/// order; the first error wins.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if threads == 1 || items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Result<Vec<R>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for worker in workers {
+            let part = worker
+                .join()
+                .map_err(|_| Error::Internal("an export thread panicked".to_string()))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+/// Builds one document's context; `cache` holds the technique values shared
+/// between documents (a fresh [`RelatedCache`] will do).
+pub fn document(
+    model: &Model,
+    selection: &Selection<'_>,
+    exporter: &dyn Exporter,
+    options: &ExportOptions,
+    object: Option<ObjectContext>,
+    cache: &RelatedCache,
+) -> Result<Document> {
+    let domains = output_domains(model, selection);
+    let techniques: Vec<TechniqueContext<'_>> = selection
+        .techniques
+        .iter()
+        .map(|t| TechniqueContext::new(model, selection, t, cache))
+        .collect();
+    let input = ExportInput {
+        model,
+        selection,
+        techniques: &techniques,
+        domains: &domains,
+        object: object.as_ref(),
+        options,
+    };
+    let part = exporter.context(&input)?;
+    let context = Context {
+        attackmap: Generator::new(exporter.name()),
+        source: SourceContext::new(model),
+        selection: SelectionContext::new(selection),
+        object: object.clone(),
+        domains: domains
+            .iter()
+            .map(|d| DomainContext::new(model, d))
+            .collect(),
+        techniques,
+        format_part: part.value,
+        format_key: exporter.name(),
+    };
+    let mut warnings = selection.warnings.clone();
+    warnings.extend(part.warnings);
+    Ok(Document {
+        file_name: None,
+        object,
+        context: Value::from(Serde(&context)),
+        warnings,
+        techniques: selection.techniques.len(),
+    })
+}
+
+/// The domains an output covers: those named with `--domain`, else those of
+/// the selected techniques, else (nothing selected) every loaded domain.
+pub fn output_domains<'m>(model: &'m Model, selection: &Selection<'m>) -> Vec<&'m Domain> {
+    if !selection.domains.is_empty() {
+        return selection.domains.clone();
+    }
+    let used: Vec<&Domain> = model
+        .domains
+        .iter()
+        .filter(|d| {
+            selection
+                .techniques
+                .iter()
+                .any(|t| t.domains.contains(&d.id))
+        })
+        .collect();
+    if used.is_empty() {
+        model.domains.iter().collect()
+    } else {
+        used
+    }
+}
+
+/// Renders a context with the exporter's template (or its override) and
+/// checks the output's syntax.
+pub fn render(exporter: &dyn Exporter, templates: &Templates, context: &Value) -> Result<String> {
+    let name = exporter.template();
+    let text = templates.render(name, context)?;
+    let shown = match templates.origin(name) {
+        Some(templates::Origin::File(path)) => format!("{name} ({})", path.display()),
+        _ => name.to_string(),
+    };
+    exporter.syntax().check(&shown, &text)?;
+    Ok(text)
+}
+
+/// A context as indented JSON (what `--context` writes).
+pub fn context_to_json(context: &Value) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(context)
+        .map_err(|e| Error::Internal(format!("context to JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Reads a context written by `--context`, to render from it.
+/// Keys keep their order, so the output is the same as when rendering
+/// directly.
+pub fn context_from_json(path: &std::path::Path, bytes: &[u8]) -> Result<Value> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))?;
+    if value.kind() != minijinja::value::ValueKind::Map {
+        return Err(Error::Invalid(format!(
+            "{}: not an attackmap context (expected a JSON object as written by `export --context`)",
+            path.display()
+        )));
+    }
+    Ok(value)
+}
+
+/// `<ID>_<name>.<ext>` with every character that is not an ASCII letter,
+/// digit, `-` or `.` in the ID or name replaced by `_` (runs collapsed),
+/// no leading dots, the name cut to 60 characters: a safe file name whatever
+/// the data holds.
+pub fn output_file_name(id: &str, name: &str, extension: &str) -> String {
+    let id = sanitise(id, 32);
+    let name = sanitise(name, 60);
+    let stem = match (id.is_empty(), name.is_empty()) {
+        (false, false) => format!("{id}_{name}"),
+        (false, true) => id,
+        (true, false) => name,
+        (true, true) => "unnamed".to_string(),
+    };
+    format!("{stem}.{extension}")
+}
+
+fn sanitise(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let keep = c.is_ascii_alphanumeric() || c == '-';
+        if keep {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let trimmed: String = out.trim_matches('_').chars().take(max).collect();
+    trimmed.trim_end_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe_whatever_the_data() {
+        assert_eq!(
+            output_file_name("G0016", "APT29", "json"),
+            "G0016_APT29.json"
+        );
+        assert_eq!(
+            output_file_name("G0032", "Lazarus Group", "json"),
+            "G0032_Lazarus_Group.json"
+        );
+        assert_eq!(
+            output_file_name("G9999", "../../etc/passwd", "json"),
+            "G9999_etc_passwd.json"
+        );
+        assert_eq!(
+            output_file_name("S1", "a\\b/c:d*?\"<>|\0e", "json"),
+            "S1_a_b_c_d_e.json"
+        );
+        assert_eq!(output_file_name("G1", "...", "json"), "G1.json");
+        assert_eq!(output_file_name("../G1", "", "json"), "G1.json");
+        assert_eq!(output_file_name("", "", "json"), "unnamed.json");
+        assert_eq!(
+            output_file_name("G1", "Ünïcödé 名前 name", "json"),
+            "G1_n_c_d_name.json"
+        );
+        let long = "x".repeat(300);
+        assert_eq!(
+            output_file_name("G1", &long, "json").len(),
+            "G1_".len() + 60 + 5
+        );
+    }
+
+    #[test]
+    fn unknown_formats_suggest_the_closest() {
+        let err = exporter("navigatr").err().unwrap().to_string();
+        assert!(err.contains("did you mean navigator?"), "{err}");
+        assert!(exporter("Navigator").is_ok());
+    }
+
+    #[test]
+    fn syntax_check_reports_line_and_column() {
+        let err = Syntax::Json
+            .check("t.json.j2", "{\n  \"a\": 1,\n}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t.json.j2"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(Syntax::Yaml.check("t.yml", "a: [1, 2\n").is_err());
+        assert!(Syntax::Yaml.check("t.yml", "a: 1\n---\nb: 2\n").is_ok());
+        assert!(Syntax::Text.check("t.txt", "{").is_ok());
+    }
+}

@@ -1,0 +1,461 @@
+//! `attackmap export` and `attackmap templates` from the command line, on
+//! the example bundle built into the binary (and the hostile-names
+//! fixture): overrides, bad templates, bad input, output handling.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+/// Runs the binary quietly, without the cache.
+fn run(args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--no-cache", "-q"]);
+    bare(&all)
+}
+
+/// Runs the binary with exactly these arguments, ignoring a template
+/// directory set in the environment.
+fn bare(args: &[&str]) -> Output {
+    common::attackmap()
+        .env_remove("ATTACKMAP_TEMPLATE_DIR")
+        .args(args)
+        .output()
+        .expect("runs attackmap")
+}
+
+/// Writes `source` to `dir/name` and exports the navigator format with it
+/// as `--template`, with `args` added.
+fn export_with_template(dir: &Path, name: &str, source: &str, args: &[&str]) -> Output {
+    let template = dir.join(name);
+    fs::write(&template, source).unwrap();
+    let mut all = vec![
+        "export",
+        "navigator",
+        "--template",
+        template.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn writes_a_layer_to_stdout_or_a_file() {
+    let out = run(&["export", "navigator", "--group", "G0016"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(layer["name"], "APT29 (G0016)");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("apt29.json");
+    let out = run(&[
+        "export",
+        "navigator",
+        "-g",
+        "G0016",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let written: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    assert_eq!(written, layer);
+
+    // -o DIR: a file named after the one object selected.
+    let out = run(&[
+        "export",
+        "navigator",
+        "-g",
+        "G0016",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(dir.path().join("G0016_APT29.json").is_file());
+    // `-o -` is stdout.
+    let out = run(&["export", "navigator", "-g", "G0016", "-o", "-"]);
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), layer);
+}
+
+#[test]
+fn technique_file_counts_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("rules.txt");
+    fs::write(
+        &list,
+        "# one line per detection rule\nT1059.001\nT1059.001  # encoded\nT1053.005\n\n",
+    )
+    .unwrap();
+    let arg = format!("@{}", list.display());
+    let out = run(&["export", "navigator", "--technique", &arg]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let scores: Vec<(String, u64)> = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                format!(
+                    "{}/{}",
+                    c["techniqueID"].as_str().unwrap(),
+                    c["tactic"].as_str().unwrap()
+                ),
+                c["score"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scores,
+        vec![
+            ("T1053.005/execution".to_string(), 1),
+            ("T1053.005/persistence".to_string(), 1),
+            ("T1053.005/privilege-escalation".to_string(), 1),
+            ("T1059.001/execution".to_string(), 2),
+        ]
+    );
+
+    // An unknown ID in the file names the file and line.
+    fs::write(&list, "T1059.001\nT1059.0001\n").unwrap();
+    let out = run(&["export", "navigator", "--technique", &arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("rules.txt:2: unknown ID 'T1059.0001'"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean T1059.001"), "{err}");
+}
+
+#[test]
+fn template_file_overrides_the_builtin_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_with_template(
+        dir.path(),
+        "mine.json.j2",
+        "{\"layers\": {{ navigator.layers | length }}, \"first\": {{ techniques[0].id }}, \"tag\": {{ techniques[0].id | sigma_tag }}, \"url\": {{ techniques[0].id | technique_url }}}\n",
+        &["-g", "G0016"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "layers": 1,
+            "first": "T1027",
+            "tag": "attack.t1027",
+            "url": "https://attack.mitre.org/techniques/T1027/"
+        })
+    );
+}
+
+#[test]
+fn template_directory_shadows_builtins_and_templates_list_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    let out = bare(&["templates", "eject", "-q", templates.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let ejected = templates.join("navigator.json.j2");
+    let builtin = fs::read_to_string(&ejected).unwrap();
+    // A second eject keeps the user's file unless --force.
+    fs::write(
+        &ejected,
+        builtin.replace(
+            "\"tacticRowBackground\": {{ l.tacticRowBackground }}",
+            "\"tacticRowBackground\": \"#123456\"",
+        ),
+    )
+    .unwrap();
+    let out = bare(&["templates", "eject", templates.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(common::stderr(&out).contains("kept"));
+    assert!(fs::read_to_string(&ejected).unwrap().contains("#123456"));
+
+    let out = run(&[
+        "export",
+        "navigator",
+        "-g",
+        "G0016",
+        "--template-dir",
+        templates.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(layer["tacticRowBackground"], "#123456");
+    assert_eq!(layer["name"], "APT29 (G0016)");
+
+    let out = bare(&[
+        "templates",
+        "list",
+        "--template-dir",
+        templates.to_str().unwrap(),
+    ]);
+    let text = common::stdout(&out);
+    assert!(text.contains("navigator.json.j2"), "{text}");
+    assert!(text.contains("(shadows built-in)"), "{text}");
+    let out = bare(&["templates", "list"]);
+    assert!(common::stdout(&out).contains("built-in"));
+    let out = bare(&["templates", "show", "navigator.json.j2"]);
+    assert_eq!(common::stdout(&out), builtin);
+
+    let out = bare(&[
+        "templates",
+        "eject",
+        "--force",
+        "-q",
+        templates.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(fs::read_to_string(&ejected).unwrap(), builtin);
+}
+
+#[test]
+fn template_syntax_error_names_template_and_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.json");
+    let out = export_with_template(
+        dir.path(),
+        "broken.json.j2",
+        "{\n  \"name\": {{ navigator.layers[0].name }},\n  {% for x in techniques %}\n}\n",
+        &["-o", target.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("template navigator.json.j2"), "{err}");
+    assert!(err.contains("broken.json.j2"), "names the file: {err}");
+    assert!(err.contains("syntax error"), "{err}");
+    assert!(err.contains("line 4"), "{err}");
+    assert_eq!(
+        files_in(dir.path()),
+        vec!["broken.json.j2"],
+        "no output file"
+    );
+}
+
+#[test]
+fn template_render_error_names_the_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = export_with_template(
+        dir.path(),
+        "typo.json.j2",
+        "{\n  \"name\": {{ navigator.layers[0].nmae }}\n}\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("navigator.layers[0].nmae"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn template_producing_invalid_json_is_an_error_not_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.json");
+    let out = export_with_template(
+        dir.path(),
+        "bad.json.j2",
+        "{\"techniques\": [{% for t in techniques %}{{ t.id }}, {% endfor %}]}\n",
+        &["-g", "G0016", "-o", target.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("produced invalid JSON"), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn unknown_format_and_unknown_ids_are_errors_with_suggestions() {
+    let out = run(&["export", "navigatr", "-g", "G0016"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains(
+        "unknown export format 'navigatr' (did you mean navigator?); formats: navigator"
+    ));
+
+    let out = run(&["export", "navigator", "-g", "G016"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("unknown ID 'G016' (did you mean G0016 (APT29)?)"));
+
+    let out = run(&["export", "navigator", "--technique", "T1086"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("T1086 (PowerShell) is revoked; use T1059.001 instead"));
+
+    let out = run(&["export", "navigator", "--tactic", "executon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("did you mean execution?"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn empty_selection_is_a_valid_empty_layer_with_a_warning() {
+    let out = bare(&[
+        "export",
+        "navigator",
+        "-g",
+        "G0007",
+        "--tactic",
+        "persistence",
+        "--no-cache",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("warning: no technique matches the selection --group G0007 --tactic persistence; the output is empty"),
+        "{err}"
+    );
+    let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(layer["techniques"], serde_json::json!([]));
+    assert_eq!(layer["versions"]["layer"], "4.5");
+}
+
+#[test]
+fn unwritable_output_is_an_error_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The parent of the output is a file, so nothing can be created there.
+    let blocker = dir.path().join("not-a-dir");
+    fs::write(&blocker, "x").unwrap();
+    let target = blocker.join("layer.json");
+    let out = run(&[
+        "export",
+        "navigator",
+        "-g",
+        "G0016",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("cannot write"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(files_in(dir.path()), vec!["not-a-dir"]);
+
+    // An existing output is replaced whole or not at all.
+    let target = dir.path().join("layer.json");
+    fs::write(&target, "previous").unwrap();
+    let out = export_with_template(
+        dir.path(),
+        "bad.json.j2",
+        "{{ nothing_here }}",
+        &["-o", target.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(fs::read_to_string(&target).unwrap(), "previous");
+    assert_eq!(
+        files_in(dir.path()),
+        vec!["bad.json.j2", "layer.json", "not-a-dir"]
+    );
+}
+
+#[test]
+fn each_group_writes_safe_file_names_inside_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("layers");
+    let fixture = common::fixture("export/hostile-names.json");
+    let out = run(&[
+        "export",
+        "navigator",
+        "--stix",
+        fixture.to_str().unwrap(),
+        "--each",
+        "group",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(
+        files_in(&out_dir),
+        vec![
+            "G0901_tmp_attackmap-escape.json",
+            "G0902_a_b_c_d_e.json",
+            "G0903.json",
+            "G0904_etc_passwd.json",
+            "G0905_n_c_d_name.json",
+        ]
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        vec!["layers"],
+        "nothing outside the directory"
+    );
+    let layer: Value =
+        serde_json::from_slice(&fs::read(out_dir.join("G0902_a_b_c_d_e.json")).unwrap()).unwrap();
+    assert_eq!(layer["name"], "a\\b/c: <d> | \"e\"?* (G0902)");
+
+    // --each needs a directory.
+    let out = run(&["export", "navigator", "--each", "group"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("-o DIR"));
+}
+
+#[test]
+fn context_dump_renders_back_to_the_same_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = dir.path().join("context.json");
+    let out = run(&[
+        "export",
+        "navigator",
+        "-g",
+        "G0016",
+        "-g",
+        "G0032",
+        "--context",
+        "-o",
+        context.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let ctx: Value = serde_json::from_slice(&fs::read(&context).unwrap()).unwrap();
+    assert_eq!(ctx["attackmap"]["format"], "navigator");
+    assert_eq!(ctx["selection"]["arguments"], "--group G0016 --group G0032");
+
+    let direct = run(&["export", "navigator", "-g", "G0016", "-g", "G0032"]);
+    let from = bare(&[
+        "export",
+        "navigator",
+        "--from-context",
+        context.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(from.status.success(), "{}", common::stderr(&from));
+    assert_eq!(from.stdout, direct.stdout, "byte for byte");
+
+    // --each --context writes one context per object.
+    let contexts = dir.path().join("contexts");
+    let out = run(&[
+        "export",
+        "navigator",
+        "--each",
+        "group",
+        "--context",
+        "-o",
+        contexts.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        files_in(&contexts),
+        vec![
+            "G0007_APT28.context.json",
+            "G0016_APT29.context.json",
+            "G0032_Lazarus_Group.context.json"
+        ]
+    );
+    let one: Value =
+        serde_json::from_slice(&fs::read(contexts.join("G0016_APT29.context.json")).unwrap())
+            .unwrap();
+    assert_eq!(one["object"]["id"], "G0016");
+    assert_eq!(one["object"]["kind"], "group");
+}
