@@ -24,8 +24,8 @@
 pub mod cache;
 pub mod datastore;
 pub mod error;
-pub mod fetch;
 pub mod export;
+pub mod fetch;
 pub mod fsutil;
 pub mod layer_check;
 pub mod loading;
@@ -34,8 +34,8 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod releases;
-pub mod sigma;
 pub mod selection;
+pub mod sigma;
 pub mod stix;
 
 pub use error::{Error, Result};

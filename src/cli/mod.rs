@@ -1,8 +1,8 @@
 //! Command-line interface: argument definitions and one module per command.
 
 mod data;
-mod fetch;
 mod export;
+mod fetch;
 mod inputs;
 mod layer;
 mod map;
