@@ -135,16 +135,7 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             info_text(&mut r, "group", &g.info);
             r.field("aliases", g.aliases.join(", "));
             r.list("techniques", &g.techniques, |x| {
-                let via: Vec<String> = x
-                    .via_campaigns
-                    .iter()
-                    .map(|c| format!("{} {}", c.id, c.name))
-                    .collect();
-                let how = if via.is_empty() {
-                    x.relation.as_str().to_string()
-                } else {
-                    format!("{} via {}", x.relation.as_str(), via.join(", "))
-                };
+                let how = how_related(x.relation, &x.via_campaigns);
                 format!("{:<10} {}  [{how}]", x.id, x.name)
             });
             r.list("software", &g.software, named);
@@ -183,6 +174,18 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
         }
     }
     r.out
+}
+
+/// `direct`, or `campaign via C0024 SolarWinds Compromise`, `both via …`.
+fn how_related(relation: Relation, via_campaigns: &[NamedRef]) -> String {
+    if via_campaigns.is_empty() {
+        return relation.as_str().to_string();
+    }
+    let via: Vec<String> = via_campaigns
+        .iter()
+        .map(|c| format!("{} {}", c.id, c.name))
+        .collect();
+    format!("{} via {}", relation.as_str(), via.join(", "))
 }
 
 fn named(n: &NamedRef) -> String {
@@ -241,16 +244,7 @@ fn technique_text(r: &mut Report, model: &Model, t: &Technique, procedures: bool
         );
     }
     r.list("groups", &t.groups, |g| {
-        let via: Vec<String> = g
-            .via_campaigns
-            .iter()
-            .map(|c| format!("{} {}", c.id, c.name))
-            .collect();
-        let how = if via.is_empty() {
-            g.relation.as_str().to_string()
-        } else {
-            format!("{} via {}", g.relation.as_str(), via.join(", "))
-        };
+        let how = how_related(g.relation, &g.via_campaigns);
         format!(
             "{:<10} {}  [{how}]{}",
             g.id,
@@ -267,22 +261,16 @@ fn technique_text(r: &mut Report, model: &Model, t: &Technique, procedures: bool
             procedure_suffix(&s.procedure, procedures)
         )
     });
-    r.list("campaigns", &t.campaigns, |c| {
+    let related = |x: &Related| {
         format!(
             "{:<10} {}{}",
-            c.id,
-            c.name,
-            procedure_suffix(&c.procedure, procedures)
+            x.id,
+            x.name,
+            procedure_suffix(&x.procedure, procedures)
         )
-    });
-    r.list("mitigations", &t.mitigations, |m| {
-        format!(
-            "{:<10} {}{}",
-            m.id,
-            m.name,
-            procedure_suffix(&m.procedure, procedures)
-        )
-    });
+    };
+    r.list("campaigns", &t.campaigns, related);
+    r.list("mitigations", &t.mitigations, related);
     r.list("detections", &t.detections, |d| {
         let components: Vec<&str> = d.data_components.iter().map(|c| c.name.as_str()).collect();
         format!(
