@@ -74,7 +74,7 @@ impl Criteria {
     pub fn add_technique_arg(&mut self, value: &str) -> Result<()> {
         match value.strip_prefix('@') {
             Some(path) => {
-                let (label, text) = read_list(path)?;
+                let (label, text) = read_list(path, "technique")?;
                 self.techniques.extend(parse_technique_list(&label, &text));
             }
             None => self
@@ -85,6 +85,29 @@ impl Criteria {
                 })),
         }
         Ok(())
+    }
+
+    /// Expands values of `--group`, `--software`, `--campaign` or
+    /// `--mitigation`: a value is an ID, name or alias, or `@FILE` (`@-` for
+    /// stdin) naming one object per line (`#` starts a comment, blank lines
+    /// are ignored; names may contain spaces and commas).
+    pub fn expand_object_args(flag: &str, values: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::with_capacity(values.len());
+        for value in values {
+            match value.strip_prefix('@') {
+                Some(path) => {
+                    let (_, text) = read_list(path, flag)?;
+                    out.extend(
+                        text.lines()
+                            .map(|line| line.split('#').next().unwrap_or_default().trim())
+                            .filter(|line| !line.is_empty())
+                            .map(str::to_string),
+                    );
+                }
+                None => out.push(value.clone()),
+            }
+        }
+        Ok(out)
     }
 
     /// Whether any object (technique, group, software, campaign, mitigation)
@@ -137,7 +160,7 @@ impl Criteria {
     }
 }
 
-fn read_list(path: &str) -> Result<(String, String)> {
+fn read_list(path: &str, flag: &str) -> Result<(String, String)> {
     if path == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|source| {
@@ -149,9 +172,9 @@ fn read_list(path: &str) -> Result<(String, String)> {
         return Ok(("<stdin>".to_string(), text));
     }
     if path.is_empty() {
-        return Err(Error::Invalid(
-            "--technique @FILE: the file name is missing".to_string(),
-        ));
+        return Err(Error::Invalid(format!(
+            "--{flag} @FILE: the file name is missing"
+        )));
     }
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.into(),

@@ -459,3 +459,35 @@ fn context_dump_renders_back_to_the_same_layer() {
     assert_eq!(one["object"]["id"], "G0016");
     assert_eq!(one["object"]["kind"], "group");
 }
+
+#[test]
+fn a_set_of_groups_can_come_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("sector.txt");
+    fs::write(
+        &list,
+        "G0016  # APT29 by ID\nLazarus Group\n\n# names with spaces work\nFancy Bear\n",
+    )
+    .unwrap();
+    let arg = format!("@{}", list.display());
+    let out = run(&["export", "navigator", "--group", &arg, "--score", "groups"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(layer["name"], "3 groups");
+    // T1566.001 is used by all three groups in the example bundle.
+    let spearphishing = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["techniqueID"] == "T1566.001")
+        .unwrap();
+    assert_eq!(spearphishing["score"], 3);
+    let missing = format!("@{}", dir.path().join("nope.txt").display());
+    let out = run(&["export", "navigator", "--group", &missing]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("nope.txt: cannot read"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -20,20 +20,24 @@ pub struct SelectionArgs {
     pub techniques: Vec<String>,
 
     /// Techniques used by this group (ID, name or alias), directly or
-    /// through its attributed campaigns. Repeat for several groups.
-    #[arg(long = "group", short = 'g', value_name = "GROUP")]
+    /// through its attributed campaigns. Repeat for several groups, or give
+    /// @FILE with one group per line (# comments; @- reads stdin).
+    #[arg(long = "group", short = 'g', value_name = "GROUP|@FILE")]
     pub groups: Vec<String>,
 
-    /// Techniques this software (ID, name or alias) implements.
-    #[arg(long = "software", value_name = "SOFTWARE")]
+    /// Techniques this software (ID, name or alias) implements; @FILE as
+    /// for --group.
+    #[arg(long = "software", value_name = "SOFTWARE|@FILE")]
     pub software: Vec<String>,
 
-    /// Techniques used in this campaign (ID, name or alias).
-    #[arg(long = "campaign", value_name = "CAMPAIGN")]
+    /// Techniques used in this campaign (ID, name or alias); @FILE as for
+    /// --group.
+    #[arg(long = "campaign", value_name = "CAMPAIGN|@FILE")]
     pub campaigns: Vec<String>,
 
-    /// Techniques this mitigation (ID or name) mitigates.
-    #[arg(long = "mitigation", value_name = "MITIGATION")]
+    /// Techniques this mitigation (ID or name) mitigates; @FILE as for
+    /// --group.
+    #[arg(long = "mitigation", value_name = "MITIGATION|@FILE")]
     pub mitigations: Vec<String>,
 
     /// Only techniques of this tactic (ID, shortname or name); per-tactic
@@ -64,13 +68,13 @@ pub struct SelectionArgs {
 }
 
 impl SelectionArgs {
-    /// The criteria, with `@FILE` technique lists read.
+    /// The criteria, with `@FILE` lists read.
     pub fn criteria(&self) -> Result<Criteria> {
         let mut criteria = Criteria {
-            groups: self.groups.clone(),
-            software: self.software.clone(),
-            campaigns: self.campaigns.clone(),
-            mitigations: self.mitigations.clone(),
+            groups: Criteria::expand_object_args("group", &self.groups)?,
+            software: Criteria::expand_object_args("software", &self.software)?,
+            campaigns: Criteria::expand_object_args("campaign", &self.campaigns)?,
+            mitigations: Criteria::expand_object_args("mitigation", &self.mitigations)?,
             tactics: self.tactics.clone(),
             platforms: self.platforms.clone(),
             domains: self.domains.clone(),
