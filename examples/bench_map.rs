@@ -50,6 +50,8 @@ fn main() {
         let inputs = time(&mut read, || {
             loading::read_inputs(std::slice::from_ref(&path)).unwrap()
         });
+        time(&mut sha, || inputs[0].sha256().len());
+        time(&mut digest, || inputs[0].content_digest());
         let parsed = time(&mut parse, || {
             loading::parse_inputs(&inputs, &LoadOptions::default()).unwrap()
         });
