@@ -50,6 +50,17 @@ fn export_with(
     export::output(exporter, &templates, &docs[0].context, options)
 }
 
+/// The bytes `format` writes for everything with the templates of `dir`.
+fn with_templates(model: &Model, format: &str, dir: &Path) -> attackmap::Result<Vec<u8>> {
+    export_with(
+        model,
+        format,
+        &Criteria::default(),
+        &ExportOptions::default(),
+        Some(dir),
+    )
+}
+
 fn export_bytes(
     model: &Model,
     format: &str,
@@ -437,42 +448,23 @@ fn a_template_chooses_and_names_the_columns() {
         "{# my report #}\nid: Technique\n# a comment line\n\ngroup_count: Threat actors, all\nname\n",
     )
     .unwrap();
-    let bytes = export_with(
-        &model,
-        "csv",
-        &Criteria::default(),
-        &ExportOptions::default(),
-        Some(dir.path()),
-    )
-    .unwrap();
+    let bytes = with_templates(&model, "csv", dir.path()).unwrap();
     let (headers, records) = read_csv(&bytes);
     assert_eq!(headers, ["Technique", "Threat actors, all", "Name"]);
     assert_eq!(records[0]["Technique"], "T1027");
 
     std::fs::write(dir.path().join("csv.columns.j2"), "id\ncolour: Colour\n").unwrap();
-    let err = export_with(
-        &model,
-        "csv",
-        &Criteria::default(),
-        &ExportOptions::default(),
-        Some(dir.path()),
-    )
-    .unwrap_err()
-    .to_string();
+    let err = with_templates(&model, "csv", dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("csv.columns.j2"), "{err}");
     assert!(err.contains("output line 2"), "{err}");
     assert!(err.contains("unknown column 'colour'"), "{err}");
 
     std::fs::write(dir.path().join("csv.columns.j2"), "[techniques]\nid\n").unwrap();
-    let err = export_with(
-        &model,
-        "csv",
-        &Criteria::default(),
-        &ExportOptions::default(),
-        Some(dir.path()),
-    )
-    .unwrap_err()
-    .to_string();
+    let err = with_templates(&model, "csv", dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("sections are for workbooks"), "{err}");
 }
 
@@ -699,14 +691,7 @@ fn workbook_template_picks_sheets_and_columns() {
         "[matrix: ATT&CK matrix]\n[groups: Threat actors]\nid: Group\nname\naliases\n",
     )
     .unwrap();
-    let bytes = export_with(
-        &model,
-        "xlsx",
-        &Criteria::default(),
-        &ExportOptions::default(),
-        Some(dir.path()),
-    )
-    .unwrap();
+    let bytes = with_templates(&model, "xlsx", dir.path()).unwrap();
     let files = unzip(&bytes);
     assert_eq!(
         sheet_names(&files["xl/workbook.xml"]),
@@ -730,15 +715,9 @@ fn workbook_template_picks_sheets_and_columns() {
         ("# nothing\n", "produced no sheet"),
     ] {
         std::fs::write(dir.path().join("xlsx.sheets.j2"), spec).unwrap();
-        let err = export_with(
-            &model,
-            "xlsx",
-            &Criteria::default(),
-            &ExportOptions::default(),
-            Some(dir.path()),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = with_templates(&model, "xlsx", dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(problem), "{spec:?}: {err}");
     }
 }

@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::model::{Domain, Model, Technique};
 use crate::selection::Selection;
 
+use super::table::{selected_tactics, techniques_of_tactic};
 use super::templates::technique_url;
 use super::{ExportInput, Exporter, FormatContext, Syntax};
 
@@ -249,24 +250,10 @@ fn counts(techniques: &[&Technique]) -> Counts {
 }
 
 fn tactic_lines(model: &Model, selection: &Selection<'_>, domain: &Domain) -> Vec<TacticLine> {
-    domain
-        .tactics
-        .iter()
-        .filter_map(|id| {
-            model
-                .tactics
-                .iter()
-                .find(|t| &t.id == id && t.domain == domain.id)
-        })
-        .filter(|t| selection.tactics.is_empty() || selection.tactics.iter().any(|s| s.id == t.id))
+    selected_tactics(model, selection, domain)
+        .into_iter()
         .map(|tactic| {
-            let of_tactic: Vec<&&Technique> = selection
-                .techniques
-                .iter()
-                .filter(|t| {
-                    t.domains.contains(&domain.id) && t.tactics.iter().any(|r| r.id == tactic.id)
-                })
-                .collect();
+            let of_tactic = techniques_of_tactic(selection, domain, tactic);
             TacticLine {
                 domain: domain.id.clone(),
                 id: tactic.id.clone(),
@@ -277,7 +264,7 @@ fn tactic_lines(model: &Model, selection: &Selection<'_>, domain: &Domain) -> Ve
                     .iter()
                     .filter(|t| t.mitigations.is_empty())
                     .count(),
-                most_used: by_groups(of_tactic.into_iter().filter(|t| !t.groups.is_empty()))
+                most_used: by_groups(of_tactic.iter().filter(|t| !t.groups.is_empty()))
                     .first()
                     .map(|t| line(t)),
             }

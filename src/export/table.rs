@@ -297,6 +297,7 @@ impl Table {
     ///   selected techniques.
     pub fn build(kind: RowKind, model: &Model, selection: &Selection<'_>) -> Table {
         let columns = kind.columns();
+        let criteria = &selection.criteria;
         let selected: HashSet<&str> = selection
             .techniques
             .iter()
@@ -312,18 +313,42 @@ impl Table {
                 .iter()
                 .map(|p| row(columns, |g| cell_of_pair(g, p)))
                 .collect(),
-            RowKind::Groups => group_rows(model, selection, &selected)
-                .iter()
-                .map(|o| row(columns, |g| cell_of_group(g, o)))
-                .collect(),
-            RowKind::Software => software_rows(model, selection, &selected)
-                .iter()
-                .map(|o| row(columns, |g| cell_of_software(g, o)))
-                .collect(),
-            RowKind::Mitigations => mitigation_rows(model, selection, &selected)
-                .iter()
-                .map(|o| row(columns, |g| cell_of_mitigation(g, o)))
-                .collect(),
+            RowKind::Groups => owner_rows(
+                &selection.groups,
+                &model.groups,
+                criteria,
+                &selected,
+                |g| &g.info,
+                |g| &g.techniques,
+                |t| &t.id,
+            )
+            .iter()
+            .map(|o| row(columns, |g| cell_of_group(g, o)))
+            .collect(),
+            RowKind::Software => owner_rows(
+                &selection.software,
+                &model.software,
+                criteria,
+                &selected,
+                |s| &s.info,
+                |s| &s.techniques,
+                |t| &t.id,
+            )
+            .iter()
+            .map(|o| row(columns, |g| cell_of_software(g, o)))
+            .collect(),
+            RowKind::Mitigations => owner_rows(
+                &selection.mitigations,
+                &model.mitigations,
+                criteria,
+                &selected,
+                |m| &m.info,
+                |m| &m.techniques,
+                |t| &t.id,
+            )
+            .iter()
+            .map(|o| row(columns, |g| cell_of_mitigation(g, o)))
+            .collect(),
         };
         Table { kind, rows }
     }
@@ -438,79 +463,61 @@ fn listed<'m, T>(
         .collect()
 }
 
-fn group_rows<'m>(
-    model: &'m Model,
-    selection: &Selection<'m>,
+/// The rows of one kind of object (see [`Table::build`]): each listed
+/// object with its techniques that are selected.
+fn owner_rows<'m, T, R>(
+    named: &[&'m T],
+    all: &'m [T],
+    criteria: &Criteria,
     selected: &HashSet<&str>,
-) -> Vec<Owner<'m, Group, GroupTechnique>> {
-    let in_selection = |id: &str| selected.contains(id);
-    listed(
-        &selection.groups,
-        &model.groups,
-        &selection.criteria,
-        |g| &g.info,
-        |g| g.techniques.iter().any(|t| in_selection(&t.id)),
-    )
+    info: fn(&T) -> &ObjectInfo,
+    techniques: fn(&T) -> &[R],
+    id: fn(&R) -> &str,
+) -> Vec<Owner<'m, T, R>> {
+    let in_selection = |r: &&R| selected.contains(id(r));
+    listed(named, all, criteria, info, |x| {
+        techniques(x).iter().any(|r| in_selection(&r))
+    })
     .into_iter()
-    .map(|g| Owner {
-        object: g,
-        techniques: g
-            .techniques
-            .iter()
-            .filter(|t| in_selection(&t.id))
-            .collect(),
+    .map(|object| Owner {
+        object,
+        techniques: techniques(object).iter().filter(in_selection).collect(),
     })
     .collect()
 }
 
-fn software_rows<'m>(
+/// The tactics of `domain` in matrix order; only those named with
+/// `--tactic` when some are.
+pub fn selected_tactics<'m>(
     model: &'m Model,
-    selection: &Selection<'m>,
-    selected: &HashSet<&str>,
-) -> Vec<Owner<'m, Software, TechniqueRef>> {
-    let in_selection = |id: &str| selected.contains(id);
-    listed(
-        &selection.software,
-        &model.software,
-        &selection.criteria,
-        |s| &s.info,
-        |s| s.techniques.iter().any(|t| in_selection(&t.id)),
-    )
-    .into_iter()
-    .map(|s| Owner {
-        object: s,
-        techniques: s
-            .techniques
-            .iter()
-            .filter(|t| in_selection(&t.id))
-            .collect(),
-    })
-    .collect()
+    selection: &Selection<'_>,
+    domain: &Domain,
+) -> Vec<&'m Tactic> {
+    domain
+        .tactics
+        .iter()
+        .filter_map(|id| {
+            model
+                .tactics
+                .iter()
+                .find(|t| &t.id == id && t.domain == domain.id)
+        })
+        .filter(|t| selection.tactics.is_empty() || selection.tactics.iter().any(|s| s.id == t.id))
+        .collect()
 }
 
-fn mitigation_rows<'m>(
-    model: &'m Model,
+/// The selected techniques of `domain` that belong to `tactic`, in ID order.
+pub fn techniques_of_tactic<'m>(
     selection: &Selection<'m>,
-    selected: &HashSet<&str>,
-) -> Vec<Owner<'m, Mitigation, TechniqueRef>> {
-    let in_selection = |id: &str| selected.contains(id);
-    listed(
-        &selection.mitigations,
-        &model.mitigations,
-        &selection.criteria,
-        |m| &m.info,
-        |m| m.techniques.iter().any(|t| in_selection(&t.id)),
-    )
-    .into_iter()
-    .map(|m| Owner {
-        object: m,
-        techniques: m
-            .techniques
-            .iter()
-            .filter(|t| in_selection(&t.id))
-            .collect(),
-    })
-    .collect()
+    domain: &Domain,
+    tactic: &Tactic,
+) -> Vec<&'m Technique> {
+    selection
+        .techniques
+        .iter()
+        .copied()
+        .filter(|t| t.domains.contains(&domain.id) && t.tactics.iter().any(|r| r.id == tactic.id))
+        .collect()
 }
 
 /// The IDs named in the selection for one kind; `None` when none are (every

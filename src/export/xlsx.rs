@@ -21,10 +21,13 @@ use rust_xlsxwriter::{DocProperties, Format, FormatBorder, Url, Workbook, Worksh
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Model, Technique};
+use crate::model::Model;
 use crate::selection::Selection;
 
-use super::table::{Cell, ColumnRef, RowKind, SpecSection, Table, parse_spec, resolve_columns};
+use super::table::{
+    Cell, ColumnRef, RowKind, SpecSection, Table, parse_spec, resolve_columns, selected_tactics,
+    techniques_of_tactic,
+};
 use super::{ExportInput, Exporter, FormatContext, Output, Syntax};
 
 /// Excel's row limit per sheet (header included).
@@ -234,28 +237,13 @@ fn kind_names() -> String {
 
 /// The matrix of one domain for the selection.
 fn matrix(model: &Model, selection: &Selection<'_>, domain: &crate::model::Domain) -> Matrix {
-    let in_domain: Vec<&Technique> = selection
-        .techniques
-        .iter()
-        .copied()
-        .filter(|t| t.domains.contains(&domain.id))
-        .collect();
-    let tactics = domain
-        .tactics
-        .iter()
-        .filter_map(|id| {
-            model
-                .tactics
-                .iter()
-                .find(|t| &t.id == id && t.domain == domain.id)
-        })
-        .filter(|t| selection.tactics.is_empty() || selection.tactics.iter().any(|s| s.id == t.id))
+    let tactics = selected_tactics(model, selection, domain)
+        .into_iter()
         .map(|tactic| MatrixTactic {
             id: tactic.id.clone(),
             name: tactic.name.clone(),
-            techniques: in_domain
-                .iter()
-                .filter(|t| t.tactics.iter().any(|r| r.id == tactic.id))
+            techniques: techniques_of_tactic(selection, domain, tactic)
+                .into_iter()
                 .map(|t| MatrixEntry {
                     id: t.technique_id.clone(),
                     name: t.name.clone(),
