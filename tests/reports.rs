@@ -946,3 +946,45 @@ fn cli_each_group_writes_one_csv_per_group() {
         apt29.group("G0016").unwrap().techniques.len()
     );
 }
+
+#[test]
+fn cli_description_column_loads_the_descriptions() {
+    let bundle = stix("example/attackmap-example.json");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().to_str().unwrap();
+    let run = common::run(&[
+        "export",
+        "csv",
+        "--stix",
+        &bundle,
+        "-q",
+        "--cache-dir",
+        cache,
+        "--columns",
+        "id,description",
+    ]);
+    let (headers, records) = read_csv(common::expect_success(&run).as_bytes());
+    assert_eq!(headers, ["ID", "Description"]);
+    assert!(
+        records.iter().all(|r| !r["Description"].is_empty()),
+        "{records:?}"
+    );
+    // Without it, the model has no descriptions and the column is empty.
+    let run = common::run(&[
+        "export",
+        "csv",
+        "--stix",
+        &bundle,
+        "-q",
+        "--cache-dir",
+        cache,
+        "--rows",
+        "groups",
+        "--columns",
+        "id",
+        "--columns",
+        "name",
+    ]);
+    let (headers, _) = read_csv(common::expect_success(&run).as_bytes());
+    assert_eq!(headers, ["ID", "Name"]);
+}
