@@ -3,14 +3,19 @@
 //! stdout.
 
 use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use attackmap::error::{EXIT_OK, Error, Result};
+use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
+use attackmap::export::markdown::MarkdownOptions;
 use attackmap::export::navigator::{NavigatorOptions, Score};
+use attackmap::export::table::RowKind;
 use attackmap::export::templates::{TemplateOptions, Templates};
+use attackmap::export::xlsx::XlsxOptions;
 use attackmap::export::{self, Document, Each, ExportOptions, Exporter};
 use attackmap::fsutil::{write_atomic, write_atomic_all};
 use attackmap::mapping::MapOptions;
@@ -26,7 +31,8 @@ const WARNINGS_SHOWN: usize = 20;
 /// Options of `attackmap export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The output format: navigator (an ATT&CK Navigator layer).
+    /// The output format: navigator (an ATT&CK Navigator layer), csv (flat
+    /// CSV), xlsx (an Excel workbook), markdown (a summary report).
     #[arg(value_name = "FORMAT")]
     pub format: String,
 
@@ -84,6 +90,51 @@ pub struct ExportArgs {
     /// Navigator shows only the selection.
     #[arg(long, help_heading = "Navigator")]
     pub hide_unselected: bool,
+
+    /// What a row is: techniques, relationships (one row per
+    /// technique–group/software/campaign/mitigation/detection pair), groups,
+    /// software or mitigations (each with its selected techniques).
+    #[arg(long, value_parser = rows_parser(), help_heading = "CSV")]
+    pub rows: Option<RowKind>,
+
+    /// The columns to write, by key (`id,name,tactics,groups`; repeat or
+    /// separate with commas). Default: the row kind's default columns; see
+    /// docs/reports.md for every key.
+    #[arg(long, value_name = "KEYS", help_heading = "CSV")]
+    pub columns: Vec<String>,
+
+    /// Write cells starting with =, +, -, @, tab or carriage return as they
+    /// are, instead of prefixing them with ' (the default protects against
+    /// formula injection when the file is opened in a spreadsheet).
+    #[arg(long, help_heading = "CSV")]
+    pub no_formula_guard: bool,
+
+    /// Start the file with a UTF-8 byte order mark, so that Excel reads it
+    /// as UTF-8.
+    #[arg(long, help_heading = "CSV")]
+    pub bom: bool,
+
+    /// Joins the values of a multi-value cell (csv and xlsx) [default: "; "].
+    #[arg(long, value_name = "TEXT", help_heading = "CSV")]
+    pub separator: Option<String>,
+
+    /// Keep the descriptions of techniques and objects (for the
+    /// `description` columns; implied when --columns names one).
+    #[arg(long, help_heading = "CSV")]
+    pub descriptions: bool,
+
+    /// How many techniques the top and no-mitigation lists show (0: all)
+    /// [default: 10].
+    #[arg(long, value_name = "N", help_heading = "Markdown")]
+    pub top: Option<usize>,
+}
+
+/// `--rows`: the names of [`RowKind`].
+fn rows_parser() -> impl TypedValueParser<Value = RowKind> {
+    PossibleValuesParser::new(RowKind::ALL.map(RowKind::as_str)).try_map(|s| {
+        RowKind::parse(&s)
+            .ok_or("expected techniques, relationships, groups, software or mitigations")
+    })
 }
 
 /// `--each`: the names of [`Each`].
@@ -127,7 +178,61 @@ impl ExportArgs {
                 name: self.layer_name.clone(),
                 hide_unselected: self.hide_unselected,
             },
+            csv: CsvOptions {
+                rows: self.rows.unwrap_or(RowKind::Techniques),
+                columns: (!self.columns.is_empty()).then(|| self.columns.clone()),
+                separator: self.separator(),
+                formula_guard: !self.no_formula_guard,
+                bom: self.bom,
+            },
+            xlsx: XlsxOptions {
+                separator: self.separator(),
+            },
+            markdown: MarkdownOptions {
+                top: self.top.unwrap_or(MarkdownOptions::default().top),
+            },
         }
+    }
+
+    fn separator(&self) -> String {
+        self.separator
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SEPARATOR.to_string())
+    }
+
+    /// The map options: descriptions when asked for, or when a chosen
+    /// column needs them.
+    fn map_options(&self) -> MapOptions {
+        let wanted = self.descriptions
+            || self
+                .columns
+                .iter()
+                .flat_map(|c| c.split(','))
+                .any(|c| c.trim().eq_ignore_ascii_case("description"));
+        MapOptions {
+            descriptions: wanted,
+        }
+    }
+
+    /// Refuses options that the format does not use.
+    fn check_format_options(&self, format: &str) -> Result<()> {
+        let used: [(&str, bool, &[&str]); 6] = [
+            ("--rows", self.rows.is_some(), &["csv"]),
+            ("--columns", !self.columns.is_empty(), &["csv"]),
+            ("--no-formula-guard", self.no_formula_guard, &["csv"]),
+            ("--bom", self.bom, &["csv"]),
+            ("--separator", self.separator.is_some(), &["csv", "xlsx"]),
+            ("--top", self.top.is_some(), &["markdown"]),
+        ];
+        for (flag, given, formats) in used {
+            if given && !formats.contains(&format) {
+                return Err(Error::Invalid(format!(
+                    "{flag} applies to `export {}`, not to `export {format}`",
+                    formats.join("` and `export ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn say(&self, message: &str) {
@@ -140,6 +245,7 @@ impl ExportArgs {
 /// Runs `attackmap export`.
 pub fn run(args: &ExportArgs) -> Result<i32> {
     let exporter = export::exporter(&args.format)?;
+    args.check_format_options(exporter.name())?;
     let templates = Templates::new(
         &TemplateOptions {
             file: args.template.clone(),
@@ -157,6 +263,17 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
             "--each writes one file per object: give the directory with -o DIR".to_string(),
         ));
     }
+    if exporter.binary()
+        && !args.context
+        && matches!(target, Target::Stdout)
+        && std::io::stdout().is_terminal()
+    {
+        return Err(Error::Invalid(format!(
+            "{} output is binary: give a file with -o FILE.{} (or redirect stdout)",
+            exporter.name(),
+            exporter.extension()
+        )));
+    }
 
     if let Some(path) = &args.from_context {
         let bytes = std::fs::read(path).map_err(|source| Error::Read {
@@ -164,30 +281,25 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
             source,
         })?;
         let context = export::context_from_json(path, &bytes)?;
-        let text = export::render(exporter, &templates, &context)?;
+        let bytes = export::output(exporter, &templates, &context, &args.options())?;
         let default_name = format!("{}.{}", exporter.name(), exporter.extension());
-        write_one(args, &target, &default_name, &text, None)?;
+        write_one(args, &target, &default_name, &bytes, None)?;
         return Ok(EXIT_OK);
     }
 
-    let loaded = args.inputs.load(MapOptions::default())?;
+    let loaded = args.inputs.load(args.map_options())?;
     let criteria = args.selection.criteria()?;
-    let documents = export::prepare(
-        &loaded.model,
-        &criteria,
-        exporter,
-        &args.options(),
-        args.each,
-    )?;
+    let options = args.options();
+    let documents = export::prepare(&loaded.model, &criteria, exporter, &options, args.each)?;
     report_warnings(args, &documents);
 
     // Render everything before writing anything: a template error leaves no
     // file behind.
     let rendered = export::parallel_map(&documents, |doc| {
         if args.context {
-            export::context_to_json(&doc.context)
+            export::context_to_json(&doc.context).map(String::into_bytes)
         } else {
-            export::render(exporter, &templates, &doc.context)
+            export::output(exporter, &templates, &doc.context, &options)
         }
     })?;
 
@@ -210,7 +322,7 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
             } else {
                 name
             };
-            files.push((dir.join(name), text.as_bytes()));
+            files.push((dir.join(name), text.as_slice()));
         }
         write_atomic_all(&files)?;
         let techniques: usize = documents.iter().map(|d| d.techniques).sum();
@@ -276,11 +388,11 @@ fn write_one(
     args: &ExportArgs,
     target: &Target,
     default_name: &str,
-    text: &str,
+    bytes: &[u8],
     doc: Option<&Document>,
 ) -> Result<()> {
     let path = match target {
-        Target::Stdout => return write_stdout(text.as_bytes()),
+        Target::Stdout => return write_stdout(bytes),
         Target::File(path) => path.clone(),
         Target::Dir(dir) => {
             std::fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -290,7 +402,7 @@ fn write_one(
             dir.join(default_name)
         }
     };
-    write_atomic(&path, text.as_bytes())?;
+    write_atomic(&path, bytes)?;
     let what = if args.context { "context" } else { "output" };
     match doc {
         Some(doc) => args.say(&format!(

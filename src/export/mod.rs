@@ -10,7 +10,12 @@
 //!    ([`Exporter::context`]);
 //! 2. [`render`] renders a context with the exporter's template and, for a
 //!    JSON or YAML format, parses the output back: invalid output is an
-//!    error, never a file.
+//!    error, never a file;
+//! 3. [`output`] hands the rendered text to [`Exporter::finish`], which
+//!    returns the bytes to write: the text itself for most formats; for the
+//!    spreadsheet formats (`csv`, `xlsx`) the template renders a *column
+//!    spec* and `finish` writes the rows of the context's tables with a CSV
+//!    or workbook writer ([`table`]).
 //!
 //! # Adding a format
 //!
@@ -21,14 +26,21 @@
 //!    [`templates::BUILTIN`].
 //! 3. Add the exporter to [`EXPORTERS`]; options of its own go in a struct
 //!    of its file and a field of [`ExportOptions`].
+//! 4. For output that is not the rendered text itself, implement
+//!    [`Exporter::finish`] (and [`Exporter::binary`] for bytes that must
+//!    not go to a terminal).
 //!
 //! The command line (`attackmap export <format>`), `--context`,
 //! `--from-context`, `--each`, template overrides and `templates list/eject`
 //! then work for it without further code.
 
 pub mod context;
+pub mod csv;
+pub mod markdown;
 pub mod navigator;
+pub mod table;
 pub mod templates;
+pub mod xlsx;
 
 use minijinja::value::{Serde, Value};
 use serde::Deserialize;
@@ -124,6 +136,47 @@ pub trait Exporter: Send + Sync {
     fn extension(&self) -> &'static str;
     /// Builds the exporter's part of the context.
     fn context(&self, input: &ExportInput<'_>) -> Result<FormatContext>;
+    /// Turns the rendered template into the bytes written. The default
+    /// writes the text as it is; the spreadsheet formats read a column spec
+    /// from it and write their tables.
+    fn finish(&self, rendered: String, _output: &Output<'_>) -> Result<Vec<u8>> {
+        Ok(rendered.into_bytes())
+    }
+    /// Whether the output is binary: never written to a terminal.
+    fn binary(&self) -> bool {
+        false
+    }
+}
+
+/// What [`Exporter::finish`] gets besides the rendered text.
+pub struct Output<'a> {
+    /// The template's name as errors show it (with the file it came from).
+    pub template: &'a str,
+    /// The context the text was rendered from.
+    pub context: &'a Value,
+    /// The options.
+    pub options: &'a ExportOptions,
+}
+
+impl Output<'_> {
+    /// The exporter's part of the context (`csv`); missing in a context file
+    /// written for another format is an error saying so.
+    pub fn part(&self, key: &str) -> Result<Value> {
+        self.attr(self.context, "the context", key).map_err(|_| {
+            Error::Invalid(format!(
+                "the context has no `{key}` part: was it written by `attackmap export {key} --context`?"
+            ))
+        })
+    }
+
+    /// The attribute `key` of `value` (called `path` in errors); missing or
+    /// `none` is an error.
+    pub fn attr(&self, value: &Value, path: &str, key: &str) -> Result<Value> {
+        match value.get_attr(key) {
+            Ok(v) if !v.is_undefined() && !v.is_none() => Ok(v),
+            _ => Err(Error::Invalid(format!("context: {path} has no `{key}`"))),
+        }
+    }
 }
 
 /// What an exporter gets to build its context part from.
@@ -155,10 +208,21 @@ pub struct FormatContext {
 pub struct ExportOptions {
     /// Navigator layers.
     pub navigator: navigator::NavigatorOptions,
+    /// Flat CSV.
+    pub csv: csv::CsvOptions,
+    /// Excel workbooks.
+    pub xlsx: xlsx::XlsxOptions,
+    /// Markdown summaries.
+    pub markdown: markdown::MarkdownOptions,
 }
 
 /// Every exporter, in the order `templates list` and the help show them.
-pub static EXPORTERS: &[&dyn Exporter] = &[&navigator::Navigator];
+pub static EXPORTERS: &[&dyn Exporter] = &[
+    &navigator::Navigator,
+    &csv::Csv,
+    &xlsx::Xlsx,
+    &markdown::Markdown,
+];
 
 /// The exporter called `name`; an unknown name is an error with the closest
 /// name and the list of formats.
@@ -405,12 +469,38 @@ pub fn output_domains<'m>(model: &'m Model, selection: &Selection<'m>) -> Vec<&'
 pub fn render(exporter: &dyn Exporter, templates: &Templates, context: &Value) -> Result<String> {
     let name = exporter.template();
     let text = templates.render(name, context)?;
-    let shown = match templates.origin(name) {
+    exporter
+        .syntax()
+        .check(&shown_name(templates, name), &text)?;
+    Ok(text)
+}
+
+/// Renders a context ([`render`]) and finishes it ([`Exporter::finish`]):
+/// the bytes to write.
+pub fn output(
+    exporter: &dyn Exporter,
+    templates: &Templates,
+    context: &Value,
+    options: &ExportOptions,
+) -> Result<Vec<u8>> {
+    let text = render(exporter, templates, context)?;
+    let template = shown_name(templates, exporter.template());
+    exporter.finish(
+        text,
+        &Output {
+            template: &template,
+            context,
+            options,
+        },
+    )
+}
+
+/// `name`, or `name (path)` when a user file provides it.
+fn shown_name(templates: &Templates, name: &str) -> String {
+    match templates.origin(name) {
         Some(templates::Origin::File(path)) => format!("{name} ({})", path.display()),
         _ => name.to_string(),
-    };
-    exporter.syntax().check(&shown, &text)?;
-    Ok(text)
+    }
 }
 
 /// A context as indented JSON (what `--context` writes).

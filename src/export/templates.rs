@@ -46,11 +46,28 @@ pub struct Builtin {
 }
 
 /// Every built-in template.
-pub const BUILTIN: &[Builtin] = &[Builtin {
-    name: "navigator.json.j2",
-    summary: "ATT&CK Navigator layer (format 4.5); an array of layers when several domains are selected",
-    source: include_str!("../../templates/navigator.json.j2"),
-}];
+pub const BUILTIN: &[Builtin] = &[
+    Builtin {
+        name: "navigator.json.j2",
+        summary: "ATT&CK Navigator layer (format 4.5); an array of layers when several domains are selected",
+        source: include_str!("../../templates/navigator.json.j2"),
+    },
+    Builtin {
+        name: "csv.columns.j2",
+        summary: "the columns of a CSV export (one `key: Header` per line); the rows are written by a CSV writer",
+        source: include_str!("../../templates/csv.columns.j2"),
+    },
+    Builtin {
+        name: "xlsx.sheets.j2",
+        summary: "the sheets of a workbook (`[kind: Title]`, then `key: Header` lines)",
+        source: include_str!("../../templates/xlsx.sheets.j2"),
+    },
+    Builtin {
+        name: "markdown.md.j2",
+        summary: "Markdown summary: counts, top techniques by groups, techniques without mitigations, per tactic",
+        source: include_str!("../../templates/markdown.md.j2"),
+    },
+];
 
 /// The built-in template called `name`.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
@@ -314,6 +331,7 @@ fn auto_escape(name: &str) -> AutoEscape {
 /// | `json_escape` | a string's JSON escaping, without the quotes |
 /// | `yaml_quote` | a double-quoted YAML scalar |
 /// | `csv_field` | quoted for CSV when needed |
+/// | `md_escape` | Markdown punctuation escaped, line breaks as spaces (safe in a table cell) |
 /// | `tojson` | (minijinja built-in) a value as JSON |
 ///
 /// Test: `subtechnique` (`{% if id is subtechnique %}`).
@@ -333,6 +351,7 @@ pub fn register_filters(env: &mut Environment<'static>) {
     env.add_filter("json_escape", |s: &str| json_escape(s));
     env.add_filter("yaml_quote", |s: &str| yaml_quote(s));
     env.add_filter("csv_field", |s: &str| csv_field(s));
+    env.add_filter("md_escape", |s: &str| md_escape(s));
     env.add_test("subtechnique", |s: &str| is_subtechnique_id(s));
 }
 
@@ -479,6 +498,26 @@ pub fn csv_field(value: &str) -> String {
     } else {
         value.to_string()
     }
+}
+
+/// Markdown text safe anywhere, table cells included: `\`, `` ` ``, `*`,
+/// `_`, `[`, `]`, `<`, `>` and `|` escaped with a backslash, line breaks
+/// turned into spaces.
+pub fn md_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A template as `templates list` shows it.
@@ -629,6 +668,10 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(
+            md_escape("a|b *c* [d]\r\ne_f"),
+            "a\\|b \\*c\\* \\[d\\] e\\_f"
+        );
     }
 
     #[test]
