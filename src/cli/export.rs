@@ -10,6 +10,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::navigator::{NavigatorOptions, Score};
+use attackmap::export::sigma::{LEVELS, SigmaOptions, is_sigma_date};
 use attackmap::export::templates::{TemplateOptions, Templates};
 use attackmap::export::{self, Document, Each, ExportOptions, Exporter};
 use attackmap::fsutil::{write_atomic, write_atomic_all};
@@ -26,7 +27,9 @@ const WARNINGS_SHOWN: usize = 20;
 /// Options of `attackmap export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The output format: navigator (an ATT&CK Navigator layer).
+    /// The output format: navigator (an ATT&CK Navigator layer), sigma (a
+    /// Sigma rule's tags: block), sigma-skeleton (Sigma rule skeletons, one
+    /// per technique).
     #[arg(value_name = "FORMAT")]
     pub format: String,
 
@@ -43,7 +46,8 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 
     /// Write one file per group, software or campaign — the ones named in
-    /// the selection, else every live one — named <ID>_<name>.<ext>.
+    /// the selection, else every live one — or per selected technique,
+    /// named <ID>_<name>.<ext>.
     #[arg(long, value_parser = each_parser(), value_name = "KIND")]
     pub each: Option<Each>,
 
@@ -84,12 +88,43 @@ pub struct ExportArgs {
     /// Navigator shows only the selection.
     #[arg(long, help_heading = "Navigator")]
     pub hide_unselected: bool,
+
+    /// Also tag every group that uses a selected technique (the groups
+    /// named with --group are always tagged).
+    #[arg(long, help_heading = "Sigma")]
+    pub with_groups: bool,
+
+    /// Also tag every software that implements a selected technique (the
+    /// software named with --software is always tagged).
+    #[arg(long, help_heading = "Sigma")]
+    pub with_software: bool,
+
+    /// sigma-skeleton: the rules' author (default: a TODO placeholder).
+    #[arg(long, value_name = "NAME", help_heading = "Sigma")]
+    pub author: Option<String>,
+
+    /// sigma-skeleton: the rules' date, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = date_parser, help_heading = "Sigma")]
+    pub date: Option<String>,
+
+    /// sigma-skeleton: the rules' level (default: medium).
+    #[arg(long, value_parser = PossibleValuesParser::new(LEVELS), help_heading = "Sigma")]
+    pub level: Option<String>,
+}
+
+/// `--date`: a Sigma date.
+fn date_parser(s: &str) -> std::result::Result<String, String> {
+    if is_sigma_date(s) {
+        Ok(s.to_string())
+    } else {
+        Err("expected a date as YYYY-MM-DD".to_string())
+    }
 }
 
 /// `--each`: the names of [`Each`].
 fn each_parser() -> impl TypedValueParser<Value = Each> {
     PossibleValuesParser::new(Each::ALL.map(Each::as_str))
-        .try_map(|s| Each::parse(&s).ok_or("expected group, software or campaign"))
+        .try_map(|s| Each::parse(&s).ok_or("expected group, software, campaign or technique"))
 }
 
 /// `--score`: the names of [`Score`].
@@ -126,6 +161,13 @@ impl ExportArgs {
                 score: self.score,
                 name: self.layer_name.clone(),
                 hide_unselected: self.hide_unselected,
+            },
+            sigma: SigmaOptions {
+                with_groups: self.with_groups,
+                with_software: self.with_software,
+                author: self.author.clone(),
+                date: self.date.clone(),
+                level: self.level.clone(),
             },
         }
     }
