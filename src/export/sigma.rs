@@ -178,7 +178,8 @@ fn sigma_context(input: &ExportInput<'_>, skeleton: bool) -> Result<FormatContex
     let model = input.model;
     let selection = input.selection;
     let options = &input.options.sigma;
-    let (techniques, warnings) = live_techniques(model, selection);
+    let live = live_techniques(model, &selection.techniques);
+    let (techniques, warnings) = (&live.techniques, live.warnings());
     let order = TacticOrder::new(model);
     let mut part = SigmaContext {
         attack_version: input
@@ -187,10 +188,10 @@ fn sigma_context(input: &ExportInput<'_>, skeleton: bool) -> Result<FormatContex
             .find_map(|d| d.attack_version.clone())
             .or_else(|| model.source.attack_version.clone()),
         tags: Vec::new(),
-        tactic_tags: tactic_tags(&order, selection, &techniques),
+        tactic_tags: tactic_tags(&order, techniques, |t| selection.tactics_of(t)),
         technique_tags: techniques.iter().map(|t| id_tag(&t.technique_id)).collect(),
-        group_tags: group_tags(selection, &techniques, options),
-        software_tags: software_tags(selection, &techniques, options),
+        group_tags: group_tags(selection, techniques, options),
+        software_tags: software_tags(selection, techniques, options),
         rules: Vec::new(),
     };
     part.tags = [
@@ -216,19 +217,47 @@ fn sigma_context(input: &ExportInput<'_>, skeleton: bool) -> Result<FormatContex
     })
 }
 
-/// The selected techniques as live ones, in ID order, without repeats: a
-/// revoked technique becomes its live replacement; one without a live
-/// replacement, and a deprecated one, is left out. Each change is a
-/// warning.
-fn live_techniques<'m>(
-    model: &'m Model,
-    selection: &Selection<'m>,
-) -> (Vec<&'m Technique>, Vec<String>) {
-    let mut warnings = Vec::new();
-    let mut live: Vec<&'m Technique> = Vec::new();
-    for &t in &selection.techniques {
+/// Techniques as Sigma may tag them: live ones.
+#[derive(Debug, Clone, Default)]
+pub struct LiveTechniques<'m> {
+    /// The live techniques, in ID order, without repeats.
+    pub techniques: Vec<&'m Technique>,
+    /// Revoked techniques and the live replacement standing for each.
+    pub replaced: Vec<(&'m Technique, &'m Technique)>,
+    /// Deprecated techniques, and revoked ones without a live replacement:
+    /// left out.
+    pub dropped: Vec<&'m Technique>,
+}
+
+impl LiveTechniques<'_> {
+    /// One sentence per replaced or dropped technique.
+    pub fn warnings(&self) -> Vec<String> {
+        let replaced = self.replaced.iter().map(|(t, r)| {
+            format!(
+                "{} ({}) is revoked; tagged as its replacement {} ({})",
+                t.technique_id, t.name, r.technique_id, r.full_name
+            )
+        });
+        let dropped = self.dropped.iter().map(|t| {
+            format!(
+                "{} ({}) is {} and has no live replacement: Sigma validators reject it, so it gets no tag",
+                t.technique_id,
+                t.name,
+                if t.revoked { "revoked" } else { "deprecated" }
+            )
+        });
+        replaced.chain(dropped).collect()
+    }
+}
+
+/// `techniques` as live ones: a revoked technique becomes its live
+/// replacement (the end of its revoked-by chain); a deprecated one, or a
+/// revoked one without a live replacement, is dropped.
+pub fn live_techniques<'m>(model: &'m Model, techniques: &[&'m Technique]) -> LiveTechniques<'m> {
+    let mut live = LiveTechniques::default();
+    for &t in techniques {
         if t.is_live() {
-            live.push(t);
+            live.techniques.push(t);
             continue;
         }
         let replacement = t
@@ -238,23 +267,17 @@ fn live_techniques<'m>(
             .filter(|r| t.revoked && r.is_live());
         match replacement {
             Some(r) => {
-                warnings.push(format!(
-                    "{} ({}) is revoked; tagged as its replacement {} ({})",
-                    t.technique_id, t.name, r.technique_id, r.full_name
-                ));
-                live.push(r);
+                live.replaced.push((t, r));
+                live.techniques.push(r);
             }
-            None => warnings.push(format!(
-                "{} ({}) is {} and has no live replacement: Sigma validators reject it, so it gets no tag",
-                t.technique_id,
-                t.name,
-                if t.revoked { "revoked" } else { "deprecated" }
-            )),
+            None => live.dropped.push(t),
         }
     }
-    live.sort_by(|a, b| a.technique_id.cmp(&b.technique_id));
-    live.dedup_by(|a, b| a.technique_id == b.technique_id);
-    (live, warnings)
+    live.techniques
+        .sort_by(|a, b| a.technique_id.cmp(&b.technique_id));
+    live.techniques
+        .dedup_by(|a, b| a.technique_id == b.technique_id);
+    live
 }
 
 /// Positions of the tactics in the matrices of the loaded data.
@@ -273,9 +296,8 @@ impl<'m> TacticOrder<'m> {
         TacticOrder { position }
     }
 
-    /// The tactics of `t` within the selection, in matrix order.
-    fn of<'t>(&self, selection: &Selection<'_>, t: &'t Technique) -> Vec<&'t TacticRef> {
-        let mut tactics = selection.tactics_of(t);
+    /// `tactics` of `t`, in matrix order.
+    fn sorted<'t>(&self, t: &Technique, mut tactics: Vec<&'t TacticRef>) -> Vec<&'t TacticRef> {
         tactics.sort_by_key(|r| self.key(r, t));
         tactics
     }
@@ -290,19 +312,19 @@ impl<'m> TacticOrder<'m> {
     }
 }
 
-/// The tactic tags of all `techniques`, in matrix order, once each.
-fn tactic_tags(
+/// The tactic tags of all `techniques` (`tactics_of` each), in matrix
+/// order, once each.
+fn tactic_tags<'t>(
     order: &TacticOrder<'_>,
-    selection: &Selection<'_>,
-    techniques: &[&Technique],
+    techniques: &[&'t Technique],
+    tactics_of: impl Fn(&'t Technique) -> Vec<&'t TacticRef>,
 ) -> Vec<String> {
     let mut keyed: Vec<(usize, String)> = techniques
         .iter()
-        .flat_map(|t| {
-            order
-                .of(selection, t)
+        .flat_map(|&t| {
+            tactics_of(t)
                 .into_iter()
-                .map(|r| (order.key(r, t), tactic_tag(&r.shortname)))
+                .map(move |r| (order.key(r, t), tactic_tag(&r.shortname)))
         })
         .collect();
     keyed.sort();
@@ -311,6 +333,17 @@ fn tactic_tags(
         .into_iter()
         .filter_map(|(_, tag)| seen.insert(tag.clone()).then_some(tag))
         .collect()
+}
+
+/// The tags saying that a rule detects `techniques`: all their tactics
+/// (shortnames of the loaded data, in matrix order), then the techniques
+/// (in ID order); lower-case, once each. What `sigma tag` adds.
+pub fn technique_tags(model: &Model, techniques: &[&Technique]) -> Vec<String> {
+    let order = TacticOrder::new(model);
+    let mut tags = tactic_tags(&order, techniques, |t| t.tactics.iter().collect());
+    let ids: BTreeSet<&str> = techniques.iter().map(|t| t.technique_id.as_str()).collect();
+    tags.extend(ids.into_iter().map(id_tag));
+    tags
 }
 
 /// `attack.` and the lower-cased ID.
@@ -395,7 +428,7 @@ fn rule_skeleton(
     options: &SigmaOptions,
     fields: &SkeletonFields,
 ) -> RuleSkeleton {
-    let tactics = order.of(selection, t);
+    let tactics = order.sorted(t, selection.tactics_of(t));
     let one = [t];
     let mut tags: Vec<String> = tactics.iter().map(|r| tactic_tag(&r.shortname)).collect();
     tags.push(id_tag(&t.technique_id));
