@@ -29,6 +29,7 @@ fn navigator_options(score: Option<Score>, hide_unselected: bool) -> ExportOptio
             name: None,
             hide_unselected,
         },
+        ..ExportOptions::default()
     }
 }
 
