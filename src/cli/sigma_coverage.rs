@@ -2,7 +2,7 @@
 //! cover, and with `--gaps-for` the techniques of chosen groups that no
 //! rule covers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, ValueEnum};
@@ -169,12 +169,7 @@ pub fn run(args: &CoverageArgs) -> Result<i32> {
     })
 }
 
-fn write_layers(
-    path: &PathBuf,
-    layers: Vec<Layer>,
-    kind: &'static str,
-    meaning: &str,
-) -> Result<()> {
+fn write_layers(path: &Path, layers: Vec<Layer>, kind: &'static str, meaning: &str) -> Result<()> {
     let text = navigator::render_layers(layers, kind, meaning.to_string())?;
     write_atomic(path, text.as_bytes())
 }
