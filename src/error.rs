@@ -78,6 +78,14 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A rule file that `sigma tag` will not change, and why.
+    #[error("{}: not tagged: {reason}", path.display())]
+    NotTaggable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Valid JSON that is not a STIX bundle.
     #[error("{}: not a STIX bundle: {reason}", path.display())]
     NotABundle {

@@ -282,7 +282,7 @@ fn unknown_format_and_unknown_ids_are_errors_with_suggestions() {
     let out = run(&["export", "navigatr", "-g", "G0016"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains(
-        "unknown export format 'navigatr' (did you mean navigator?); formats: navigator"
+        "unknown export format 'navigatr' (did you mean navigator?); formats: navigator, csv, xlsx, markdown, sigma, sigma-skeleton"
     ));
 
     let out = run(&["export", "navigator", "-g", "G016"]);

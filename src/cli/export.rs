@@ -13,6 +13,7 @@ use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
 use attackmap::export::markdown::MarkdownOptions;
 use attackmap::export::navigator::{NavigatorOptions, Score};
+use attackmap::export::sigma::{LEVELS, SigmaOptions, is_sigma_date};
 use attackmap::export::table::RowKind;
 use attackmap::export::templates::{TemplateOptions, Templates};
 use attackmap::export::xlsx::XlsxOptions;
@@ -32,7 +33,9 @@ const WARNINGS_SHOWN: usize = 20;
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The output format: navigator (an ATT&CK Navigator layer), csv (flat
-    /// CSV), xlsx (an Excel workbook), markdown (a summary report).
+    /// CSV), xlsx (an Excel workbook), markdown (a summary report), sigma (a
+    /// Sigma rule's tags: block), sigma-skeleton (Sigma rule skeletons, one
+    /// per technique).
     #[arg(value_name = "FORMAT")]
     pub format: String,
 
@@ -49,7 +52,8 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 
     /// Write one file per group, software or campaign — the ones named in
-    /// the selection, else every live one — named <ID>_<name>.<ext>.
+    /// the selection, else every live one — or per selected technique,
+    /// named <ID>_<name>.<ext>.
     #[arg(long, value_parser = each_parser(), value_name = "KIND")]
     pub each: Option<Each>,
 
@@ -127,6 +131,28 @@ pub struct ExportArgs {
     /// [default: 10].
     #[arg(long, value_name = "N", help_heading = "Markdown")]
     pub top: Option<usize>,
+
+    /// Also tag every group that uses a selected technique (the groups
+    /// named with --group are always tagged).
+    #[arg(long, help_heading = "Sigma")]
+    pub with_groups: bool,
+
+    /// Also tag every software that implements a selected technique (the
+    /// software named with --software is always tagged).
+    #[arg(long, help_heading = "Sigma")]
+    pub with_software: bool,
+
+    /// sigma-skeleton: the rules' author (default: a TODO placeholder).
+    #[arg(long, value_name = "NAME", help_heading = "Sigma")]
+    pub author: Option<String>,
+
+    /// sigma-skeleton: the rules' date, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = date_parser, help_heading = "Sigma")]
+    pub date: Option<String>,
+
+    /// sigma-skeleton: the rules' level (default: medium).
+    #[arg(long, value_parser = PossibleValuesParser::new(LEVELS), help_heading = "Sigma")]
+    pub level: Option<String>,
 }
 
 /// `--rows`: the names of [`RowKind`].
@@ -137,10 +163,19 @@ fn rows_parser() -> impl TypedValueParser<Value = RowKind> {
     })
 }
 
+/// `--date`: a Sigma date.
+fn date_parser(s: &str) -> std::result::Result<String, String> {
+    if is_sigma_date(s) {
+        Ok(s.to_string())
+    } else {
+        Err("expected a date as YYYY-MM-DD".to_string())
+    }
+}
+
 /// `--each`: the names of [`Each`].
 fn each_parser() -> impl TypedValueParser<Value = Each> {
     PossibleValuesParser::new(Each::ALL.map(Each::as_str))
-        .try_map(|s| Each::parse(&s).ok_or("expected group, software or campaign"))
+        .try_map(|s| Each::parse(&s).ok_or("expected group, software, campaign or technique"))
 }
 
 /// `--score`: the names of [`Score`].
@@ -190,6 +225,13 @@ impl ExportArgs {
             },
             markdown: MarkdownOptions {
                 top: self.top.unwrap_or(MarkdownOptions::default().top),
+            },
+            sigma: SigmaOptions {
+                with_groups: self.with_groups,
+                with_software: self.with_software,
+                author: self.author.clone(),
+                date: self.date.clone(),
+                level: self.level.clone(),
             },
         }
     }

@@ -11,6 +11,8 @@ mod query;
 mod selection;
 mod show;
 mod sigma;
+mod sigma_coverage;
+mod sigma_tag;
 mod templates;
 
 use clap::{Parser, Subcommand};
@@ -48,7 +50,8 @@ enum Command {
     /// The stored ATT&CK data: list, add a local file, path, remove.
     #[command(subcommand)]
     Data(data::DataCommand),
-    /// Check and fix the ATT&CK tags of Sigma rules against the loaded release.
+    /// Sigma rules: check and fix their ATT&CK tags against the loaded
+    /// release, tag rules with techniques, map what they cover.
     #[command(subcommand)]
     Sigma(sigma::SigmaCommand),
     /// Export a selection of techniques to another tool's format (an ATT&CK

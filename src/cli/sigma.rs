@@ -1,5 +1,6 @@
 //! `attackmap sigma check|fix PATH...`: judge and fix the ATT&CK tags of
-//! Sigma rules against the loaded release.
+//! Sigma rules against the loaded release; `coverage` and `tag` have their
+//! own modules.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,13 @@ pub enum SigmaCommand {
     /// Apply the unambiguous fixes to the tags, in place; nothing but the
     /// tags changes.
     Fix(FixArgs),
+    /// A Navigator layer of the techniques the rules cover (score: number
+    /// of rules or highest level); with --gaps-for, the techniques of
+    /// chosen groups that no rule covers.
+    Coverage(Box<super::sigma_coverage::CoverageArgs>),
+    /// Add technique tags (and their tactic tags) to rules, in place; a
+    /// missing tags: key is inserted; nothing else changes.
+    Tag(Box<super::sigma_tag::TagArgs>),
 }
 
 /// How findings are printed.
@@ -75,6 +83,8 @@ pub fn run(command: &SigmaCommand) -> Result<i32> {
     match command {
         SigmaCommand::Check(args) => check(args),
         SigmaCommand::Fix(args) => fix(args),
+        SigmaCommand::Coverage(args) => super::sigma_coverage::run(args),
+        SigmaCommand::Tag(args) => super::sigma_tag::run(args),
     }
 }
 
@@ -165,7 +175,7 @@ fn fix(args: &FixArgs) -> Result<i32> {
 
 /// Writes the fixed text over the file atomically: to the file a symbolic
 /// link points at (the link stays a link), keeping the file's permissions.
-fn write_in_place(path: &Path, text: &str) -> Result<()> {
+pub(super) fn write_in_place(path: &Path, text: &str) -> Result<()> {
     let target = fs::canonicalize(path).map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,

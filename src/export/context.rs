@@ -264,7 +264,7 @@ impl<'a> SelectionContext<'a> {
 /// `object`: with `--each`, the object the output is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectContext {
-    /// `group`, `software` or `campaign`.
+    /// `group`, `software`, `campaign` or `technique`.
     pub kind: &'static str,
     /// ATT&CK ID.
     pub id: String,

@@ -38,6 +38,7 @@ pub mod context;
 pub mod csv;
 pub mod markdown;
 pub mod navigator;
+pub mod sigma;
 pub mod table;
 pub mod templates;
 pub mod xlsx;
@@ -122,9 +123,14 @@ fn invalid_output(
 
 /// An output format.
 pub trait Exporter: Send + Sync {
-    /// The name on the command line (`navigator`); also the key of the
-    /// exporter's part of the context.
+    /// The name on the command line (`navigator`).
     fn name(&self) -> &'static str;
+    /// The key of the exporter's part of the context: its name, unless
+    /// several exporters share one part (`sigma` and `sigma-skeleton` both
+    /// use `sigma`). A template variable, so letters, digits and `_` only.
+    fn context_key(&self) -> &'static str {
+        self.name()
+    }
     /// One line saying what it writes.
     fn summary(&self) -> &'static str;
     /// The name of the template it renders with (a built-in name, which
@@ -214,6 +220,8 @@ pub struct ExportOptions {
     pub xlsx: xlsx::XlsxOptions,
     /// Markdown summaries.
     pub markdown: markdown::MarkdownOptions,
+    /// Sigma tags and rule skeletons.
+    pub sigma: sigma::SigmaOptions,
 }
 
 /// Every exporter, in the order `templates list` and the help show them.
@@ -222,6 +230,8 @@ pub static EXPORTERS: &[&dyn Exporter] = &[
     &csv::Csv,
     &xlsx::Xlsx,
     &markdown::Markdown,
+    &sigma::SigmaTags,
+    &sigma::SigmaSkeleton,
 ];
 
 /// The exporter called `name`; an unknown name is an error with the closest
@@ -252,25 +262,28 @@ pub enum Each {
     Software,
     /// One output per campaign.
     Campaign,
+    /// One output per selected technique.
+    Technique,
 }
 
 impl Each {
     /// Every kind, in the order the help lists them.
-    pub const ALL: [Each; 3] = [Each::Group, Each::Software, Each::Campaign];
+    pub const ALL: [Each; 4] = [Each::Group, Each::Software, Each::Campaign, Each::Technique];
 
-    /// Parses `group`, `software` or `campaign`.
+    /// Parses `group`, `software`, `campaign` or `technique`.
     pub fn parse(s: &str) -> Option<Each> {
         Each::ALL
             .into_iter()
             .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
     }
 
-    /// `group`, `software` or `campaign`.
+    /// `group`, `software`, `campaign` or `technique`.
     pub fn as_str(self) -> &'static str {
         match self {
             Each::Group => "group",
             Each::Software => "software",
             Each::Campaign => "campaign",
+            Each::Technique => "technique",
         }
     }
 }
@@ -292,7 +305,7 @@ pub struct Document {
 
 /// Resolves the criteria and builds the context of every output: one, or
 /// with `each` one per group/software/campaign (the named ones, or every
-/// live one when none is named).
+/// live one when none is named) or per selected technique.
 pub fn prepare(
     model: &Model,
     criteria: &Criteria,
@@ -307,7 +320,70 @@ pub fn prepare(
             model, &base, exporter, options, None, &cache,
         )?]);
     };
-    let objects: Vec<&ObjectInfo> = match each {
+    let objects = each_objects(model, &base, criteria, each);
+    let one = |object: &ObjectContext| -> Result<Document> {
+        let mut one = criteria.clone();
+        match each {
+            Each::Group => one.groups = vec![object.id.clone()],
+            Each::Software => one.software = vec![object.id.clone()],
+            Each::Campaign => one.campaigns = vec![object.id.clone()],
+            Each::Technique => {
+                one.techniques = vec![crate::selection::TechniqueArg {
+                    id: object.id.clone(),
+                    from: None,
+                }];
+            }
+        }
+        let selection = Selection::resolve(model, &one)?;
+        document(
+            model,
+            &selection,
+            exporter,
+            options,
+            Some(object.clone()),
+            &cache,
+        )
+    };
+    let mut documents = parallel_map(&objects, |object| one(object))?;
+    let mut names = std::collections::HashSet::new();
+    for (doc, object) in documents.iter_mut().zip(&objects) {
+        let mut name = output_file_name(&object.id, &object.name, exporter.extension());
+        let mut n = 2;
+        while !names.insert(name.clone()) {
+            name = output_file_name(
+                &format!("{}-{n}", object.id),
+                &object.name,
+                exporter.extension(),
+            );
+            n += 1;
+        }
+        doc.file_name = Some(name);
+    }
+    Ok(documents)
+}
+
+/// The objects `--each` writes one output per: the named ones of that kind,
+/// else every live one (revoked and deprecated ones only when the criteria
+/// include them); for techniques, those of the selection.
+fn each_objects(
+    model: &Model,
+    base: &Selection<'_>,
+    criteria: &Criteria,
+    each: Each,
+) -> Vec<ObjectContext> {
+    let infos: Vec<&ObjectInfo> = match each {
+        Each::Technique => {
+            return base
+                .techniques
+                .iter()
+                .map(|t| ObjectContext {
+                    kind: each.as_str(),
+                    id: t.technique_id.clone(),
+                    name: t.name.clone(),
+                    url: templates::technique_url(&t.technique_id),
+                })
+                .collect();
+        }
         Each::Group if !base.groups.is_empty() => base.groups.iter().map(|g| &g.info).collect(),
         Each::Group => model.groups.iter().map(|g| &g.info).collect(),
         Each::Software if !base.software.is_empty() => {
@@ -319,46 +395,19 @@ pub fn prepare(
         }
         Each::Campaign => model.campaigns.iter().map(|c| &c.info).collect(),
     };
-    let objects: Vec<&ObjectInfo> = objects
+    infos
         .into_iter()
         .filter(|info| {
             (!info.revoked || criteria.include_revoked)
                 && (!info.deprecated || criteria.include_deprecated)
         })
-        .collect();
-    let one = |info: &ObjectInfo| -> Result<Document> {
-        let mut one = criteria.clone();
-        let list = match each {
-            Each::Group => &mut one.groups,
-            Each::Software => &mut one.software,
-            Each::Campaign => &mut one.campaigns,
-        };
-        *list = vec![info.id.clone()];
-        let selection = Selection::resolve(model, &one)?;
-        let object = ObjectContext {
+        .map(|info| ObjectContext {
             kind: each.as_str(),
             id: info.id.clone(),
             name: info.name.clone(),
             url: templates::attack_url(&info.id),
-        };
-        document(model, &selection, exporter, options, Some(object), &cache)
-    };
-    let mut documents = parallel_map(&objects, |info| one(info))?;
-    let mut names = std::collections::HashSet::new();
-    for (doc, info) in documents.iter_mut().zip(&objects) {
-        let mut name = output_file_name(&info.id, &info.name, exporter.extension());
-        let mut n = 2;
-        while !names.insert(name.clone()) {
-            name = output_file_name(
-                &format!("{}-{n}", info.id),
-                &info.name,
-                exporter.extension(),
-            );
-            n += 1;
-        }
-        doc.file_name = Some(name);
-    }
-    Ok(documents)
+        })
+        .collect()
 }
 
 /// `f` over `items` on as many threads as there are cores (at most 8), in
@@ -428,7 +477,7 @@ pub fn document(
             .collect(),
         techniques,
         format_part: part.value,
-        format_key: exporter.name(),
+        format_key: exporter.context_key(),
     };
     let mut warnings = selection.warnings.clone();
     warnings.extend(part.warnings);

@@ -20,12 +20,12 @@ use std::collections::BTreeSet;
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::model::{Domain, Model, ObjectInfo, Technique};
+use crate::error::{Error, Result};
+use crate::model::{Domain, Model, ObjectInfo, TacticRef, Technique};
 use crate::selection::Selection;
 
 use super::context::{GroupUse, RelatedContext, TechniqueContext};
-use super::templates::{attack_url, technique_url};
+use super::templates::{TemplateOptions, Templates, attack_url, technique_url};
 use super::{ExportInput, Exporter, FormatContext, Syntax};
 
 /// `versions.layer` of the layers written.
@@ -472,82 +472,39 @@ fn layer(input: &ExportInput<'_>, domain: &Domain, score: Score, several: bool) 
     let model = input.model;
     let selection = input.selection;
     let options = &input.options.navigator;
-    let in_domain = |t: &Technique| t.domains.contains(&domain.id);
     let selected: Vec<(&Technique, &TechniqueContext<'_>)> = selection
         .techniques
         .iter()
         .zip(input.techniques)
-        .filter(|(t, _)| in_domain(t))
+        .filter(|(t, _)| t.domains.contains(&domain.id))
         .map(|(t, tc)| (*t, tc))
         .collect();
     let parents: BTreeSet<&str> = selected
         .iter()
         .filter_map(|(t, _)| t.parent.as_deref())
         .collect();
-    let domain_tactic = |id: &str| domain.tactics.iter().any(|x| x == id);
 
     let mut cells = Vec::new();
     for (t, tc) in &selected {
-        let value = score.of(selection, t, tc);
-        let comment = comment(selection, t, tc);
-        let metadata = metadata(selection, tc);
-        let links: Vec<Link> = technique_url(&t.technique_id)
-            .map(|url| Link {
-                label: format!("{} {} (ATT&CK)", t.technique_id, t.full_name),
-                url,
-            })
-            .into_iter()
-            .collect();
-        let show_subtechniques = parents.contains(t.technique_id.as_str());
-        let tactics: Vec<Option<String>> = {
-            let in_domain: Vec<Option<String>> = selection
-                .tactics_of(t)
-                .into_iter()
-                .filter(|r| domain_tactic(&r.id))
-                .map(|r| Some(r.shortname.clone()))
-                .collect();
-            if in_domain.is_empty() {
-                vec![None]
-            } else {
-                in_domain
-            }
+        let entry = Cell {
+            score: Some(score.of(selection, t, tc)),
+            comment: comment(selection, t, tc),
+            metadata: metadata(selection, tc),
+            links: technique_links(t),
+            show_subtechniques: parents.contains(t.technique_id.as_str()),
+            ..Cell::new(t)
         };
-        for tactic in tactics {
-            cells.push(Cell {
-                technique_id: t.technique_id.clone(),
-                tactic,
-                score: Some(value),
-                color: "",
-                comment: comment.clone(),
-                enabled: true,
-                metadata: metadata.clone(),
-                links: links.clone(),
-                show_subtechniques,
-            });
-        }
+        cells.extend(technique_cells(domain, &selection.tactics_of(t), entry));
     }
-    let scores: BTreeSet<u64> = cells.iter().filter_map(|c| c.score).collect();
     if options.hide_unselected {
         cells.extend(disabled_cells(model, selection, domain, &selected));
     }
 
-    let colors = score.colors().to_vec();
-    let min_value = 0;
-    let max_value = scores.last().copied().unwrap_or(0).max(min_value + 1);
-    let legend_items = legend(score, selection, &scores, &colors, min_value, max_value);
-    let attack_version = domain
-        .attack_version
-        .clone()
-        .or_else(|| model.source.attack_version.clone());
+    let attack_version = layer_attack_version(model, domain);
     let title = match (&options.name, input.object) {
         (Some(name), Some(object)) => format!("{name}: {} ({})", object.name, object.id),
         (Some(name), None) => name.clone(),
         (None, _) => selection.title(),
-    };
-    let name = if several {
-        format!("{title} ({})", domain.name.as_deref().unwrap_or(&domain.id))
-    } else {
-        title
     };
     let platforms = if selection.platforms.is_empty() {
         domain.platforms.clone()
@@ -560,16 +517,144 @@ fn layer(input: &ExportInput<'_>, domain: &Domain, score: Score, several: bool) 
             .collect()
     };
     let count = selected.len();
+    let label = |value: u64| score.legend_label(selection, value);
+    let frame = LayerFrame {
+        name: domain_title(title, domain, several),
+        description: description(model, selection, score, attack_version.as_deref(), count),
+        platforms,
+        hide_disabled: options.hide_unselected,
+        colors: score.colors().to_vec(),
+        legend: Legend::Scores(&label),
+        metadata: layer_metadata(model, selection, score, attack_version.as_deref(), count),
+        links: layer_links(selection),
+    };
+    assemble(model, domain, frame, cells)
+}
+
+/// What a layer holds besides its technique entries. [`assemble`] adds the
+/// rest — versions, layout, gradient, sorting — the same way for every layer
+/// attackmap writes (`export navigator`, `sigma coverage`).
+pub struct LayerFrame<'f> {
+    /// Tab title.
+    pub name: String,
+    /// What the layer shows and what produced it.
+    pub description: String,
+    /// `filters.platforms`, spelled as the data spells them.
+    pub platforms: Vec<String>,
+    /// `hideDisabled`.
+    pub hide_disabled: bool,
+    /// Gradient colours (`#rrggbb`), low to high; at least two.
+    pub colors: Vec<&'static str>,
+    /// How the legend is made.
+    pub legend: Legend<'f>,
+    /// Layer metadata.
+    pub metadata: Vec<Metadata>,
+    /// Layer links.
+    pub links: Vec<Link>,
+}
+
+/// How a layer's legend is made.
+pub enum Legend<'f> {
+    /// One item per score present (the lowest, middle and highest when
+    /// there are more than six), labelled by the function and coloured from
+    /// the gradient.
+    Scores(&'f dyn Fn(u64) -> String),
+    /// Exactly these items.
+    Fixed(Vec<LegendItem>),
+}
+
+impl Cell {
+    /// An enabled, unscored entry for `t` with no tactic, comment, metadata
+    /// or links: the base the fields of an entry are set on.
+    pub fn new(t: &Technique) -> Cell {
+        Cell {
+            technique_id: t.technique_id.clone(),
+            tactic: None,
+            score: None,
+            color: "",
+            comment: String::new(),
+            enabled: true,
+            metadata: Vec::new(),
+            links: Vec::new(),
+            show_subtechniques: false,
+        }
+    }
+}
+
+/// A technique's entries: `entry` once per tactic of `tactics` that the
+/// domain has, or once without a tactic when none is in the domain (a kept
+/// revoked technique).
+pub fn technique_cells(domain: &Domain, tactics: &[&TacticRef], entry: Cell) -> Vec<Cell> {
+    let in_domain: Vec<&TacticRef> = tactics
+        .iter()
+        .copied()
+        .filter(|r| domain.tactics.contains(&r.id))
+        .collect();
+    if in_domain.is_empty() {
+        return vec![entry];
+    }
+    in_domain
+        .into_iter()
+        .map(|r| Cell {
+            tactic: Some(r.shortname.clone()),
+            ..entry.clone()
+        })
+        .collect()
+}
+
+/// The link to a technique's ATT&CK page, as an entry's `links`.
+pub fn technique_links(t: &Technique) -> Vec<Link> {
+    technique_url(&t.technique_id)
+        .map(|url| Link {
+            label: format!("{} {} (ATT&CK)", t.technique_id, t.full_name),
+            url,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The ATT&CK release a domain's layer is for: the domain's, else the
+/// model's.
+pub fn layer_attack_version(model: &Model, domain: &Domain) -> Option<String> {
+    domain
+        .attack_version
+        .clone()
+        .or_else(|| model.source.attack_version.clone())
+}
+
+/// `title`, with the domain's name appended when the output has several
+/// layers.
+pub fn domain_title(title: String, domain: &Domain, several: bool) -> String {
+    if several {
+        format!("{title} ({})", domain.name.as_deref().unwrap_or(&domain.id))
+    } else {
+        title
+    }
+}
+
+/// Builds a layer of `domain` from its frame and entries: the versions
+/// (strings), the layout, a gradient from 0 to the highest score (always
+/// above 0), the legend, and sorting by score when the scores differ.
+pub fn assemble(model: &Model, domain: &Domain, frame: LayerFrame<'_>, cells: Vec<Cell>) -> Layer {
+    let scores: BTreeSet<u64> = cells.iter().filter_map(|c| c.score).collect();
+    let min_value = 0;
+    let max_value = scores.last().copied().unwrap_or(0).max(min_value + 1);
+    let legend_items = match frame.legend {
+        Legend::Scores(label) => legend(label, &scores, &frame.colors, min_value, max_value),
+        Legend::Fixed(items) => items,
+    };
     Layer {
-        name,
+        name: frame.name,
         versions: Versions {
-            attack: attack_version.clone(),
+            attack: layer_attack_version(model, domain),
             navigator: NAVIGATOR_VERSION,
             layer: LAYER_VERSION,
         },
         domain: domain.id.clone(),
-        description: description(model, selection, score, attack_version.as_deref(), count),
-        filters: Filters { platforms },
+        description: frame.description,
+        filters: Filters {
+            platforms: frame.platforms,
+        },
         sorting: if scores.len() > 1 { 3 } else { 0 },
         layout: Layout {
             layout: "side",
@@ -580,22 +665,44 @@ fn layer(input: &ExportInput<'_>, domain: &Domain, score: Score, several: bool) 
             count_unscored: false,
             expanded_subtechniques: "annotated",
         },
-        hide_disabled: options.hide_unselected,
+        hide_disabled: frame.hide_disabled,
         techniques: cells,
         gradient: Gradient {
-            colors,
+            colors: frame.colors,
             min_value,
             max_value,
         },
         legend_items,
-        metadata: layer_metadata(model, selection, score, attack_version.as_deref(), count),
-        links: layer_links(selection),
+        metadata: frame.metadata,
+        links: frame.links,
         show_tactic_row_background: false,
         tactic_row_background: "#dddddd",
         select_techniques_across_tactics: true,
         select_subtechniques_with_parent: false,
         select_visible_techniques: false,
     }
+}
+
+/// Renders layers (one per domain) with the built-in `navigator.json.j2`
+/// template, as `export navigator` writes them: one layer, or an array
+/// when there are several. `score` and `meaning` fill `navigator.score`.
+pub fn render_layers(layers: Vec<Layer>, score: &'static str, meaning: String) -> Result<String> {
+    let part = NavigatorContext {
+        score: ScoreContext {
+            kind: score,
+            meaning,
+        },
+        layers,
+    };
+    let mut context = serde_json::Map::new();
+    let value = serde_json::to_value(&part).map_err(|e| Error::Internal(e.to_string()))?;
+    context.insert(Navigator.name().to_string(), value);
+    let templates = Templates::new(&TemplateOptions::default(), Navigator.template())?;
+    super::render(
+        &Navigator,
+        &templates,
+        &Value::from(Serde(serde_json::Value::Object(context))),
+    )
 }
 
 /// Disabled entries for every live technique (and tactic) of the domain
@@ -621,15 +728,9 @@ fn disabled_cells(
                 continue;
             }
             cells.push(Cell {
-                technique_id: t.technique_id.clone(),
                 tactic: Some(r.shortname.clone()),
-                score: None,
-                color: "",
-                comment: String::new(),
                 enabled: false,
-                metadata: Vec::new(),
-                links: Vec::new(),
-                show_subtechniques: false,
+                ..Cell::new(t)
             });
         }
     }
@@ -639,8 +740,7 @@ fn disabled_cells(
 /// Up to six legend items: every score present, or the lowest, middle and
 /// highest when there are more.
 fn legend(
-    score: Score,
-    selection: &Selection<'_>,
+    label: &dyn Fn(u64) -> String,
     scores: &BTreeSet<u64>,
     colors: &[&str],
     min: u64,
@@ -659,7 +759,7 @@ fn legend(
     shown
         .into_iter()
         .map(|v| LegendItem {
-            label: score.legend_label(selection, v),
+            label: label(v),
             color: gradient_color(colors, (v.saturating_sub(min)) as f64 / (max - min) as f64),
         })
         .collect()
@@ -703,7 +803,8 @@ fn some_names<T>(items: &[T], max: usize, label: impl Fn(&T) -> String) -> Strin
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// `1 rule` / `3 rules`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
@@ -864,6 +965,18 @@ fn metadata(selection: &Selection<'_>, tc: &TechniqueContext<'_>) -> Vec<Metadat
     out
 }
 
+/// `Generated by attackmap <version> from ATT&CK <release> — <inputs>.`:
+/// the last sentence of a layer's description.
+pub fn provenance(model: &Model, attack_version: Option<&str>) -> String {
+    format!(
+        "Generated by attackmap {} from ATT&CK {} — {}.",
+        env!("CARGO_PKG_VERSION"),
+        attack_version.unwrap_or("(release unknown)"),
+        source_text(model)
+    )
+}
+
+/// Each input as `file (sha256 …)`, comma-separated, for descriptions.
 fn source_text(model: &Model) -> String {
     let files: Vec<String> = model
         .source
@@ -882,13 +995,11 @@ fn description(
     count: usize,
 ) -> String {
     format!(
-        "{} {} in this layer. Score: {}. Generated by attackmap {} from ATT&CK {} — {}.",
+        "{} {} in this layer. Score: {}. {}",
         selection.description(),
         plural(count, "technique", "techniques"),
         score.meaning(selection),
-        env!("CARGO_PKG_VERSION"),
-        attack_version.unwrap_or("(release unknown)"),
-        source_text(model)
+        provenance(model, attack_version)
     )
 }
 
@@ -902,10 +1013,7 @@ fn layer_metadata(
     let entry = |name: &'static str, value: String| Metadata::Entry { name, value };
     let arguments = selection.criteria.arguments();
     let mut out = vec![
-        entry(
-            "generated_by",
-            format!("attackmap {}", env!("CARGO_PKG_VERSION")),
-        ),
+        generator_metadata(),
         entry(
             "selection",
             if arguments.is_empty() {
@@ -920,6 +1028,24 @@ fn layer_metadata(
             format!("{}: {}", score.as_str(), score.meaning(selection)),
         ),
     ];
+    out.extend(source_metadata(model, attack_version));
+    out
+}
+
+/// `generated_by`: `attackmap <version>`, the first entry of a layer's
+/// metadata.
+pub fn generator_metadata() -> Metadata {
+    Metadata::Entry {
+        name: "generated_by",
+        value: format!("attackmap {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// `attack_version`, then `source` and `source_sha256` per input: the last
+/// entries of a layer's metadata.
+pub fn source_metadata(model: &Model, attack_version: Option<&str>) -> Vec<Metadata> {
+    let entry = |name: &'static str, value: String| Metadata::Entry { name, value };
+    let mut out = Vec::new();
     if let Some(v) = attack_version {
         out.push(entry("attack_version", v.to_string()));
     }

@@ -67,6 +67,16 @@ pub const BUILTIN: &[Builtin] = &[
         summary: "Markdown summary: counts, top techniques by groups, techniques without mitigations, per tactic",
         source: include_str!("../../templates/markdown.md.j2"),
     },
+    Builtin {
+        name: "sigma.yml.j2",
+        summary: "Sigma rule tags: block: tactic tags, then technique, group and software tags",
+        source: include_str!("../../templates/sigma.yml.j2"),
+    },
+    Builtin {
+        name: "sigma-skeleton.yml.j2",
+        summary: "Sigma rule skeletons, one YAML document per technique",
+        source: include_str!("../../templates/sigma-skeleton.yml.j2"),
+    },
 ];
 
 /// The built-in template called `name`.
@@ -330,6 +340,8 @@ fn auto_escape(name: &str) -> AutoEscape {
 /// | `parent_id` | `T1059.001` → `T1059` |
 /// | `json_escape` | a string's JSON escaping, without the quotes |
 /// | `yaml_quote` | a double-quoted YAML scalar |
+/// | `yaml_scalar` | plain when that reads back as the same string, else quoted |
+/// | `one_line` | line breaks and runs of blanks as one space (for comments) |
 /// | `csv_field` | quoted for CSV when needed |
 /// | `md_escape` | Markdown punctuation escaped, line breaks as spaces (safe in a table cell) |
 /// | `tojson` | (minijinja built-in) a value as JSON |
@@ -350,6 +362,8 @@ pub fn register_filters(env: &mut Environment<'static>) {
     env.add_filter("parent_id", |s: &str| parent_id(s).to_string());
     env.add_filter("json_escape", |s: &str| json_escape(s));
     env.add_filter("yaml_quote", |s: &str| yaml_quote(s));
+    env.add_filter("yaml_scalar", |s: &str| yaml_scalar(s));
+    env.add_filter("one_line", |s: &str| one_line(s, usize::MAX));
     env.add_filter("csv_field", |s: &str| csv_field(s));
     env.add_filter("md_escape", |s: &str| md_escape(s));
     env.add_test("subtechnique", |s: &str| is_subtechnique_id(s));
@@ -488,6 +502,37 @@ pub fn json_escape(value: &str) -> String {
 /// A double-quoted YAML scalar (JSON string syntax, which YAML accepts).
 pub fn yaml_quote(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A YAML scalar that reads back as `value` (a string) with every YAML
+/// parser, 1.1 or 1.2: plain when it is made of letters, digits, blanks and
+/// `_ - . , ( ) / + &` only, does not start with a digit, sign, dot or blank
+/// or end with a blank, and is no boolean or null word; otherwise
+/// single-quoted (`'` doubled), or double-quoted when it holds control
+/// characters.
+pub fn yaml_scalar(value: &str) -> String {
+    if plain_is_safe(value) {
+        value.to_string()
+    } else if value.chars().any(char::is_control) {
+        yaml_quote(value)
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+}
+
+fn plain_is_safe(value: &str) -> bool {
+    const WORDS: [&str; 10] = [
+        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+    ];
+    let Some(first) = value.chars().next() else {
+        return false;
+    };
+    first.is_alphabetic()
+        && !value.ends_with(' ')
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || " _-.,()/+&".contains(c))
+        && !WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
 }
 
 /// A CSV field: quoted (with `"` doubled) when it holds a comma, quote or
@@ -665,6 +710,18 @@ mod tests {
         assert_eq!(parent_id("T1059"), "T1059");
         assert_eq!(json_escape("a \"b\"\n\\"), "a \\\"b\\\"\\n\\\\");
         assert_eq!(yaml_quote("it's: \"x\""), "\"it's: \\\"x\\\"\"");
+        assert_eq!(yaml_scalar("Scheduled Task"), "Scheduled Task");
+        assert_eq!(yaml_scalar("attack.t1059.001"), "attack.t1059.001");
+        assert_eq!(
+            yaml_scalar("Interpreter: PowerShell"),
+            "'Interpreter: PowerShell'"
+        );
+        assert_eq!(yaml_scalar("it's"), "'it''s'");
+        assert_eq!(yaml_scalar("yes"), "'yes'");
+        assert_eq!(yaml_scalar("2024-01-01"), "'2024-01-01'");
+        assert_eq!(yaml_scalar(""), "''");
+        assert_eq!(yaml_scalar("a\nb"), "\"a\\nb\"");
+        assert_eq!(one_line("a\n  b\tc", usize::MAX), "a b c");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");

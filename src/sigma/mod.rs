@@ -15,12 +15,14 @@
 //! tag counts for.
 
 pub mod check;
+pub mod coverage;
 pub mod diff;
 pub mod document;
 pub mod finding;
 pub mod fix;
 pub mod judge;
 pub mod rules;
+pub mod tag;
 pub mod tags;
 pub mod walk;
 
