@@ -34,6 +34,7 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod releases;
+pub mod rulefiles;
 pub mod selection;
 pub mod sigma;
 pub mod stix;

@@ -1,14 +1,13 @@
 //! `attackmap sigma check|fix PATH...`: judge and fix the ATT&CK tags of
 //! Sigma rules against the loaded release.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
-use attackmap::fsutil::write_atomic;
+use attackmap::fsutil::write_in_place;
 use attackmap::mapping::MapOptions;
 use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary, diff};
 
@@ -161,24 +160,6 @@ fn fix(args: &FixArgs) -> Result<i32> {
     }
     let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-/// Writes the fixed text over the file atomically: to the file a symbolic
-/// link points at (the link stays a link), keeping the file's permissions.
-fn write_in_place(path: &Path, text: &str) -> Result<()> {
-    let target = fs::canonicalize(path).map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let permissions = fs::metadata(&target).map(|m| m.permissions()).ok();
-    write_atomic(&target, text.as_bytes())?;
-    if let Some(permissions) = permissions {
-        fs::set_permissions(&target, permissions).map_err(|source| Error::Write {
-            path: target.clone(),
-            source,
-        })?;
-    }
-    Ok(())
 }
 
 fn text<'f>(findings: impl Iterator<Item = &'f Finding>) -> String {

@@ -7,7 +7,8 @@
 //! tags ([`tags`] reads their syntax) and plans the unambiguous changes →
 //! [`fix`] turns the plan into edits of the original text and re-reads
 //! the result → [`check`] gathers it all per file. [`diff`] shows a fix as
-//! a unified diff.
+//! a unified diff. Finding the files, the text edits and the diff are
+//! shared with `siem` ([`crate::rulefiles`]).
 //!
 //! For other commands (`sigma coverage`): [`rules::read_rule_file`] gives
 //! a file's [`rules::Rule`]s with titles, levels and parsed tags, and
@@ -15,14 +16,15 @@
 //! tag counts for.
 
 pub mod check;
-pub mod diff;
 pub mod document;
 pub mod finding;
 pub mod fix;
 pub mod judge;
 pub mod rules;
 pub mod tags;
-pub mod walk;
+
+pub use crate::rulefiles::diff;
+use crate::rulefiles::walk::{self, ProblemKind};
 
 use std::path::PathBuf;
 
@@ -92,13 +94,25 @@ impl Run {
     }
 }
 
+/// The extensions of Sigma rule files, looked for in directories.
+pub const EXTENSIONS: [&str; 2] = ["yml", "yaml"];
+
 /// Walks `paths` and checks every rule file found, on all cores.
 pub fn check_paths(judge: &Judge<'_>, paths: &[PathBuf]) -> Run {
-    let walked = walk::rule_files(paths);
+    let walked = walk::rule_files(paths, &EXTENSIONS);
     Run {
         reports: check_all(judge, &walked.files),
-        walk_findings: walked.findings,
+        walk_findings: walked.problems.into_iter().map(walk_finding).collect(),
     }
+}
+
+fn walk_finding(problem: walk::Problem) -> Finding {
+    let kind = match problem.kind {
+        ProblemKind::Unreadable => FindingKind::Unreadable,
+        ProblemKind::NoRuleFiles => FindingKind::NoRuleFiles,
+        ProblemKind::SymlinkLoop => FindingKind::SymlinkLoop,
+    };
+    Finding::file(problem.path, problem.severity, kind, problem.message)
 }
 
 /// Checks files in parallel; the reports keep the files' order.
