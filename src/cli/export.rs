@@ -10,6 +10,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::navigator::{NavigatorOptions, Score};
+use attackmap::export::splunk::{Layout, SplunkOptions};
 use attackmap::export::templates::{TemplateOptions, Templates};
 use attackmap::export::{self, Document, Each, ExportOptions, Exporter};
 use attackmap::fsutil::{write_atomic, write_atomic_all};
@@ -26,7 +27,9 @@ const WARNINGS_SHOWN: usize = 20;
 /// Options of `attackmap export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The output format: navigator (an ATT&CK Navigator layer).
+    /// The output format: navigator (an ATT&CK Navigator layer); splunk,
+    /// splunk-annotations, splunk-lookup; sentinel, sentinel-arm; elastic,
+    /// elastic-json, elastic-ecs (see `attackmap templates list`).
     #[arg(value_name = "FORMAT")]
     pub format: String,
 
@@ -84,6 +87,17 @@ pub struct ExportArgs {
     /// Navigator shows only the selection.
     #[arg(long, help_heading = "Navigator")]
     pub hide_unselected: bool,
+
+    /// Where `splunk` writes mitre_attack_id: under tags: (security_content
+    /// up to 2025, contentctl v4/v5) or top-level (flat, the 2026 layout).
+    #[arg(long, value_parser = layout_parser(), default_value = "tags", help_heading = "Splunk")]
+    pub splunk_layout: Layout,
+}
+
+/// `--splunk-layout`: the names of [`Layout`].
+fn layout_parser() -> impl TypedValueParser<Value = Layout> {
+    PossibleValuesParser::new(Layout::ALL.map(Layout::as_str))
+        .try_map(|s| Layout::parse(&s).ok_or("expected tags or flat"))
 }
 
 /// `--each`: the names of [`Each`].
@@ -126,6 +140,9 @@ impl ExportArgs {
                 score: self.score,
                 name: self.layer_name.clone(),
                 hide_unselected: self.hide_unselected,
+            },
+            splunk: SplunkOptions {
+                layout: self.splunk_layout,
             },
         }
     }

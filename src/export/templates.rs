@@ -46,11 +46,58 @@ pub struct Builtin {
 }
 
 /// Every built-in template.
-pub const BUILTIN: &[Builtin] = &[Builtin {
-    name: "navigator.json.j2",
-    summary: "ATT&CK Navigator layer (format 4.5); an array of layers when several domains are selected",
-    source: include_str!("../../templates/navigator.json.j2"),
-}];
+pub const BUILTIN: &[Builtin] = &[
+    Builtin {
+        name: "navigator.json.j2",
+        summary: "ATT&CK Navigator layer (format 4.5); an array of layers when several domains are selected",
+        source: include_str!("../../templates/navigator.json.j2"),
+    },
+    Builtin {
+        name: "splunk.yml.j2",
+        summary: "Splunk detection YAML: mitre_attack_id (tags: or top-level layout)",
+        source: include_str!("../../templates/splunk.yml.j2"),
+    },
+    Builtin {
+        name: "splunk-annotations.conf.j2",
+        summary: "Splunk ES savedsearches.conf annotations line",
+        source: include_str!("../../templates/splunk-annotations.conf.j2"),
+    },
+    Builtin {
+        name: "splunk-lookup.csv.j2",
+        summary: "Splunk lookup CSV of the techniques",
+        source: include_str!("../../templates/splunk-lookup.csv.j2"),
+    },
+    Builtin {
+        name: "sentinel.yaml.j2",
+        summary: "Microsoft Sentinel analytics rule YAML: tactics and relevantTechniques",
+        source: include_str!("../../templates/sentinel.yaml.j2"),
+    },
+    Builtin {
+        name: "sentinel-arm.json.j2",
+        summary: "Microsoft Sentinel ARM/REST properties: tactics, techniques, subTechniques",
+        source: include_str!("../../templates/sentinel-arm.json.j2"),
+    },
+    Builtin {
+        name: "elastic.toml.j2",
+        summary: "Elastic detection-rules TOML [[rule.threat]] blocks (includes elastic-threat.toml.j2)",
+        source: include_str!("../../templates/elastic.toml.j2"),
+    },
+    Builtin {
+        name: "elastic-threat.toml.j2",
+        summary: "partial: the [[rule.threat]] blocks of `threat`; used by elastic.toml.j2 and `siem fix`",
+        source: include_str!("../../templates/elastic-threat.toml.j2"),
+    },
+    Builtin {
+        name: "elastic.json.j2",
+        summary: "Elastic rule threat array as JSON (Kibana API, NDJSON)",
+        source: include_str!("../../templates/elastic.json.j2"),
+    },
+    Builtin {
+        name: "elastic-ecs.json.j2",
+        summary: "ECS threat.* fields",
+        source: include_str!("../../templates/elastic-ecs.json.j2"),
+    },
+];
 
 /// The built-in template called `name`.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
@@ -267,20 +314,20 @@ fn describe_one(out: &mut String, err: &minijinja::Error, origin: impl Fn(&str) 
     };
     match (err.kind(), expression, line_text) {
         (ErrorKind::SyntaxError, _, Some(text)) => {
-            let _ = write!(out, "\n  at: {}", one_line(text, 120));
+            let _ = write!(out, "\n  at: {}", shortened(text, 120));
         }
         (_, Some(expr), _) if !expr.is_empty() => {
-            let _ = write!(out, "\n  in expression: {}", one_line(&expr, 120));
+            let _ = write!(out, "\n  in expression: {}", shortened(&expr, 120));
         }
         (_, _, Some(text)) => {
-            let _ = write!(out, "\n  at: {}", one_line(text, 120));
+            let _ = write!(out, "\n  at: {}", shortened(text, 120));
         }
         _ => {}
     }
 }
 
-fn one_line(s: &str, max: usize) -> String {
-    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+fn shortened(s: &str, max: usize) -> String {
+    let flat = one_line(s);
     if flat.chars().count() <= max {
         flat
     } else {
@@ -313,6 +360,9 @@ fn auto_escape(name: &str) -> AutoEscape {
 /// | `parent_id` | `T1059.001` → `T1059` |
 /// | `json_escape` | a string's JSON escaping, without the quotes |
 /// | `yaml_quote` | a double-quoted YAML scalar |
+/// | `toml_quote` | a TOML basic string (`"…"`, escaped) |
+/// | `yaml_scalar` | plain when safe (`T1059.001`), else double-quoted |
+/// | `one_line` | whitespace runs and line breaks become one space |
 /// | `csv_field` | quoted for CSV when needed |
 /// | `tojson` | (minijinja built-in) a value as JSON |
 ///
@@ -332,6 +382,9 @@ pub fn register_filters(env: &mut Environment<'static>) {
     env.add_filter("parent_id", |s: &str| parent_id(s).to_string());
     env.add_filter("json_escape", |s: &str| json_escape(s));
     env.add_filter("yaml_quote", |s: &str| yaml_quote(s));
+    env.add_filter("toml_quote", |s: &str| toml_quote(s));
+    env.add_filter("yaml_scalar", |s: &str| yaml_scalar(s));
+    env.add_filter("one_line", |s: &str| one_line(s));
     env.add_filter("csv_field", |s: &str| csv_field(s));
     env.add_test("subtechnique", |s: &str| is_subtechnique_id(s));
 }
@@ -469,6 +522,54 @@ pub fn json_escape(value: &str) -> String {
 /// A double-quoted YAML scalar (JSON string syntax, which YAML accepts).
 pub fn yaml_quote(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A TOML basic string: `"…"` with `"`, `\\` and every control
+/// character escaped.
+pub fn toml_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A YAML scalar for a value from the data: plain when it is made of ASCII
+/// letters, digits, `.`, `_` and `-` only and cannot be read as anything
+/// but a string (`T1059.001`, `CommandAndControl`), else double-quoted.
+pub fn yaml_scalar(value: &str) -> String {
+    let safe = !value.is_empty()
+        && value.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "nan" | "inf"
+        );
+    if safe {
+        value.to_string()
+    } else {
+        yaml_quote(value)
+    }
+}
+
+/// The text on one line: every run of whitespace (line breaks included)
+/// becomes one space, for values written into comments.
+pub fn one_line(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A CSV field: quoted (with `"` doubled) when it holds a comma, quote or
@@ -629,6 +730,15 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(
+            toml_quote("a \"b\"\\\n\u{7f}"),
+            "\"a \\\"b\\\"\\\\\\n\\u007F\""
+        );
+        assert_eq!(yaml_scalar("T1059.001"), "T1059.001");
+        assert_eq!(yaml_scalar("CommandAndControl"), "CommandAndControl");
+        assert_eq!(yaml_scalar("no"), "\"no\"");
+        assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
+        assert_eq!(one_line(" a\n  b\r\nc "), "a b c");
     }
 
     #[test]
