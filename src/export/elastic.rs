@@ -151,7 +151,7 @@ pub fn technique_ref(model: &Model, t: &Technique) -> ThreatRef {
 /// The parent technique of a sub-technique as a reference: from the
 /// release, or (a parent missing from the data) from the first part of the
 /// sub-technique's full name.
-fn parent_ref(model: &Model, sub: &Technique) -> ThreatRef {
+pub fn parent_ref(model: &Model, sub: &Technique) -> ThreatRef {
     let id = sub
         .parent
         .clone()
@@ -169,52 +169,101 @@ fn parent_ref(model: &Model, sub: &Technique) -> ThreatRef {
     }
 }
 
-/// The techniques of one entry: each technique once, in the order given,
-/// every sub-technique nested under its parent (the parent's entry added
-/// where the sub-technique first appears when the parent is not given).
-pub fn technique_entries(model: &Model, techniques: &[&Technique]) -> Vec<TechniqueEntry> {
-    let mut out: Vec<TechniqueEntry> = Vec::new();
-    for t in techniques {
-        let is_sub = t.is_subtechnique || parent_id(&t.technique_id) != t.technique_id;
-        let parent = if is_sub {
-            parent_ref(model, t)
-        } else {
-            technique_ref(model, t)
-        };
-        let at = match out.iter().position(|e| e.id == parent.id) {
-            Some(i) => i,
-            None => {
-                out.push(TechniqueEntry {
-                    id: parent.id,
-                    name: parent.name,
-                    reference: parent.reference,
-                    subtechnique: Vec::new(),
-                });
-                out.len() - 1
-            }
-        };
-        if is_sub && !out[at].subtechnique.iter().any(|s| s.id == t.technique_id) {
-            out[at].subtechnique.push(technique_ref(model, t));
-        }
-    }
-    out
+/// The techniques of one entry being built: each technique once, in the
+/// order added, every sub-technique nested under its parent (the parent's
+/// entry added where the sub-technique first appears when the parent is
+/// not given). `siem fix` also adds entries kept as written (IDs the
+/// release does not have).
+#[derive(Debug, Clone, Default)]
+pub struct TechniqueList {
+    entries: Vec<TechniqueEntry>,
 }
 
-/// One `[[rule.threat]]` entry for tactic `tactic_id` (its name and page
-/// from the release) and these techniques.
-pub fn threat_entry(model: &Model, tactic_id: &str, techniques: &[&Technique]) -> ThreatEntry {
+impl TechniqueList {
+    /// Adds a technique or sub-technique of the release.
+    pub fn add(&mut self, model: &Model, t: &Technique) {
+        let is_sub = t.is_subtechnique || parent_id(&t.technique_id) != t.technique_id;
+        if is_sub {
+            self.add_sub(parent_ref(model, t), technique_ref(model, t));
+        } else {
+            self.slot(technique_ref(model, t));
+        }
+    }
+
+    /// Adds a technique entry as written (with its sub-techniques), merged
+    /// into an entry of the same ID.
+    pub fn add_entry(&mut self, entry: TechniqueEntry) {
+        let parent = ThreatRef {
+            id: entry.id,
+            name: entry.name,
+            reference: entry.reference,
+        };
+        let at = self.slot(parent);
+        for sub in entry.subtechnique {
+            if !self.entries[at].subtechnique.iter().any(|s| s.id == sub.id) {
+                self.entries[at].subtechnique.push(sub);
+            }
+        }
+    }
+
+    /// Adds a sub-technique under `parent`.
+    pub fn add_sub(&mut self, parent: ThreatRef, sub: ThreatRef) {
+        let at = self.slot(parent);
+        if !self.entries[at].subtechnique.iter().any(|s| s.id == sub.id) {
+            self.entries[at].subtechnique.push(sub);
+        }
+    }
+
+    /// The index of the entry of `parent`, added if missing.
+    fn slot(&mut self, parent: ThreatRef) -> usize {
+        if let Some(i) = self.entries.iter().position(|e| e.id == parent.id) {
+            return i;
+        }
+        self.entries.push(TechniqueEntry {
+            id: parent.id,
+            name: parent.name,
+            reference: parent.reference,
+            subtechnique: Vec::new(),
+        });
+        self.entries.len() - 1
+    }
+
+    /// The entries.
+    pub fn finish(self) -> Vec<TechniqueEntry> {
+        self.entries
+    }
+}
+
+/// The techniques of one entry, from techniques of the release in this
+/// order (see [`TechniqueList`]).
+pub fn technique_entries(model: &Model, techniques: &[&Technique]) -> Vec<TechniqueEntry> {
+    let mut list = TechniqueList::default();
+    for t in techniques {
+        list.add(model, t);
+    }
+    list.finish()
+}
+
+/// The tactic of an entry as a reference: ID, the release's name, page.
+pub fn tactic_ref(model: &Model, tactic_id: &str) -> ThreatRef {
     let name = model
         .tactics
         .iter()
         .find(|t| t.id == tactic_id)
         .map_or_else(|| tactic_id.to_string(), |t| t.name.clone());
+    ThreatRef {
+        id: tactic_id.to_string(),
+        name,
+        reference: tactic_reference(model, tactic_id),
+    }
+}
+
+/// One `[[rule.threat]]` entry for tactic `tactic_id` (its name and page
+/// from the release) and these techniques.
+pub fn threat_entry(model: &Model, tactic_id: &str, techniques: &[&Technique]) -> ThreatEntry {
     ThreatEntry {
         framework: FRAMEWORK.to_string(),
-        tactic: ThreatRef {
-            id: tactic_id.to_string(),
-            name,
-            reference: tactic_reference(model, tactic_id),
-        },
+        tactic: tactic_ref(model, tactic_id),
         technique: technique_entries(model, techniques),
     }
 }
