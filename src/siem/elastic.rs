@@ -537,7 +537,7 @@ impl<'m> Judging<'_, 'm> {
         let target = self.judge_id(&raw.reference, resolved, "technique");
         let parent_id_now = match target {
             Some(t) => {
-                if t.is_subtechnique {
+                if t.is_subtechnique && resolved.replacement().is_none() {
                     self.notes.push(
                         Note::new(
                             Some(raw.reference.line),

@@ -174,7 +174,8 @@ fn parse<'t>(path: &Path, text: &'t str) -> Result<Parsed<'t>, Note> {
         })),
         Err(e) => {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            Err(syntax_note("YAML", line, column, &e.to_string()))
+            let message = crate::error::strip_yaml_positions(&e.to_string());
+            Err(syntax_note("YAML", line, column, &message))
         }
     };
     let toml = || {
