@@ -288,7 +288,7 @@ fn collect_headers(table: &Table, path: &mut Vec<String>, out: &mut Vec<(usize, 
 /// tactic, another framework's block), kept as it is.
 enum SlotTactic<'m> {
     Known(&'m Tactic),
-    Written(RawEntry),
+    Written(Box<RawEntry>),
 }
 
 /// One block of the fixed rule.
@@ -354,7 +354,7 @@ impl<'m> Judging<'_, 'm> {
             Some(FRAMEWORK) => {}
             Some(_) => {
                 // Another framework (MITRE ATLAS): kept as written.
-                self.push_slot(SlotTactic::Written(entry.clone()), entry.line);
+                self.push_slot(SlotTactic::Written(Box::new(entry.clone())), entry.line);
                 return;
             }
             None => self.notes.push(missing(entry.line, "framework", FRAMEWORK)),
@@ -384,7 +384,7 @@ impl<'m> Judging<'_, 'm> {
             None => {
                 let mut written = entry.clone();
                 written.techniques.clear();
-                self.push_slot(SlotTactic::Written(written), entry.line)
+                self.push_slot(SlotTactic::Written(Box::new(written)), entry.line)
             }
         };
         for technique in &entry.techniques {

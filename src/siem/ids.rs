@@ -84,7 +84,7 @@ pub fn judge<'m>(release: &Release<'m>, values: &[String], lines: &[usize]) -> I
         }
         list.item_notes[i] = release.id_note(raw, lines.get(i).copied());
     }
-    for i in 0..values.len() {
+    for (i, value) in values.iter().enumerate() {
         let Some(t) = list.techniques[i] else {
             continue;
         };
@@ -101,9 +101,9 @@ pub fn judge<'m>(release: &Release<'m>, values: &[String], lines: &[usize]) -> I
                 line,
                 Severity::Warning,
                 FindingKind::DuplicateId,
-                format!("{}: duplicate; {why}", values[i]),
+                format!("{value}: duplicate; {why}"),
             )
-            .about(&values[i])
+            .about(value)
             .fixed_by("remove it");
             list.remove(i, note, &why);
         }
@@ -115,7 +115,7 @@ pub fn judge<'m>(release: &Release<'m>, values: &[String], lines: &[usize]) -> I
 /// goes (contentctl keeps the most specific).
 pub fn drop_parents(list: &mut IdList<'_>, values: &[String], lines: &[usize]) {
     let kept: Vec<String> = list.kept().iter().map(|t| t.technique_id.clone()).collect();
-    for i in 0..values.len() {
+    for (i, value) in values.iter().enumerate() {
         let Some(t) = list.techniques[i] else {
             continue;
         };
@@ -138,9 +138,9 @@ pub fn drop_parents(list: &mut IdList<'_>, values: &[String], lines: &[usize]) {
             lines.get(i).copied(),
             Severity::Error,
             FindingKind::ParentAndSubtechnique,
-            format!("{}: {why}", values[i]),
+            format!("{value}: {why}"),
         )
-        .about(&values[i])
+        .about(value)
         .fixed_by("remove it");
         list.remove(i, note, &why);
     }
