@@ -142,7 +142,7 @@ pub fn edit_list(
     };
     let eol = LineEnding::of(text);
     let indent = yaml_list::list_indent(text);
-    if block.shape == ListShape::Empty {
+    if block.items.is_empty() {
         return Ok(fill_empty(text, block, additions, eol, &indent)
             .into_iter()
             .collect());
@@ -174,7 +174,8 @@ fn fill_empty(
     let value = match rest.find(" #") {
         Some(i) => &rest[..i],
         None => rest,
-    };
+    }
+    .trim_end();
     let range = block.after_colon..block.after_colon + value.len();
     let new = if value.trim() == "[]" {
         format!(" [{}]", values.join(", "))
