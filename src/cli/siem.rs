@@ -13,7 +13,7 @@ use attackmap::rulefiles::diff;
 use attackmap::siem::{self, Finding, FindingKind, Release, Run, Severity, Summary};
 
 use super::inputs::InputArgs;
-use super::output::write_stdout;
+use super::output::{lines, write_stdout};
 use super::sigma::FindingFormat;
 
 /// The `siem` subcommands.
@@ -77,7 +77,7 @@ fn check(args: &CheckArgs) -> Result<i32> {
     let run = siem::check_paths(&release, &args.paths);
     let summary = run.summary();
     match args.format {
-        FindingFormat::Text => write_stdout(text(run.findings()).as_bytes())?,
+        FindingFormat::Text => write_stdout(lines(run.findings()).as_bytes())?,
         FindingFormat::Json => write_stdout(&json(&release, &run, &summary)?)?,
     }
     if !args.inputs.quiet {
@@ -124,7 +124,7 @@ fn fix(args: &FixArgs) -> Result<i32> {
         }
     }
     write_stdout(out.as_bytes())?;
-    let remaining_text = text(remaining.iter());
+    let remaining_text = lines(remaining.iter());
     if args.dry_run {
         eprint!("{remaining_text}");
     } else {
@@ -149,10 +149,6 @@ fn fix(args: &FixArgs) -> Result<i32> {
     }
     let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-fn text<'f>(findings: impl Iterator<Item = &'f Finding>) -> String {
-    findings.map(|f| format!("{f}\n")).collect()
 }
 
 #[derive(Serialize)]

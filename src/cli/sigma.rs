@@ -12,7 +12,7 @@ use attackmap::mapping::MapOptions;
 use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary, diff};
 
 use super::inputs::InputArgs;
-use super::output::write_stdout;
+use super::output::{lines, write_stdout};
 
 /// The `sigma` subcommands.
 #[derive(Debug, Subcommand)]
@@ -83,7 +83,7 @@ fn check(args: &CheckArgs) -> Result<i32> {
     let run = sigma::check_paths(&judge, &args.paths);
     let summary = run.summary();
     match args.format {
-        FindingFormat::Text => write_stdout(text(run.findings()).as_bytes())?,
+        FindingFormat::Text => write_stdout(lines(run.findings()).as_bytes())?,
         FindingFormat::Json => write_stdout(&json(&judge, &run, &summary)?)?,
     }
     if !args.inputs.quiet {
@@ -132,7 +132,7 @@ fn fix(args: &FixArgs) -> Result<i32> {
         }
     }
     write_stdout(out.as_bytes())?;
-    let remaining_text = text(remaining.iter());
+    let remaining_text = lines(remaining.iter());
     if args.dry_run {
         eprint!("{remaining_text}");
     } else {
@@ -160,15 +160,6 @@ fn fix(args: &FixArgs) -> Result<i32> {
     }
     let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-fn text<'f>(findings: impl Iterator<Item = &'f Finding>) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&f.to_string());
-        out.push('\n');
-    }
-    out
 }
 
 #[derive(Serialize)]

@@ -43,6 +43,32 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Writes a finding as `file:line:column: severity: message (fix: …)`,
+/// leaving out what it does not have; the form every rule-file command
+/// prints.
+pub fn write_finding(
+    f: &mut fmt::Formatter<'_>,
+    file: &Path,
+    line: Option<usize>,
+    column: Option<usize>,
+    severity: Severity,
+    message: &str,
+    fix: Option<&dyn fmt::Display>,
+) -> fmt::Result {
+    write!(f, "{}", file.display())?;
+    if let Some(line) = line {
+        write!(f, ":{line}")?;
+    }
+    if let Some(column) = column {
+        write!(f, ":{column}")?;
+    }
+    write!(f, ": {severity}: {message}")?;
+    if let Some(fix) = fix {
+        write!(f, " (fix: {fix})")?;
+    }
+    Ok(())
+}
+
 /// Start offsets of the lines of a text, for offset → line number.
 #[derive(Debug, Clone)]
 pub struct LineIndex {

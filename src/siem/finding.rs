@@ -141,18 +141,15 @@ impl Finding {
 impl fmt::Display for Finding {
     /// `file:line: severity: message (fix: …)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(column) = self.column {
-            write!(f, ":{column}")?;
-        }
-        write!(f, ": {}: {}", self.severity, self.message)?;
-        if let Some(fix) = &self.fix {
-            write!(f, " (fix: {fix})")?;
-        }
-        Ok(())
+        crate::rulefiles::write_finding(
+            f,
+            &self.file,
+            self.line,
+            self.column,
+            self.severity,
+            &self.message,
+            self.fix.as_ref().map(|x| x as &dyn fmt::Display),
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! The path through the module: [`crate::rulefiles::walk`] finds the files
 //! → [`check_file`] reads one, decides its [`RuleKind`] by content
-//! ([`detect`]) and hands it to [`splunk`], [`sentinel`], [`arm`] or
+//! and hands it to [`splunk`], [`sentinel`], [`arm`] or
 //! [`elastic`], which judge the fields against the [`release::Release`]
 //! and plan edits of the original text → the edited text is parsed again
 //! and compared with the original before it is offered as the fix
