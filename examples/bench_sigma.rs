@@ -127,7 +127,7 @@ fn main() {
     let mut summary = None;
     for _ in 0..runs {
         let started = Instant::now();
-        sigma::walk::rule_files(&paths);
+        attackmap::rulefiles::walk::rule_files(&paths, &sigma::EXTENSIONS);
         walk.push(started.elapsed());
         let start = Instant::now();
         let model = pipeline::load(&request).expect("cache hit").model;

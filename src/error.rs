@@ -268,7 +268,7 @@ impl Error {
 
 /// serde_yaml puts " at line L column C" after each part of its messages;
 /// the first position is printed as `file:line:column` instead.
-fn strip_yaml_positions(message: &str) -> String {
+pub(crate) fn strip_yaml_positions(message: &str) -> String {
     let mut out = String::new();
     let mut rest = message;
     while let Some(pos) = rest.find(" at line ") {

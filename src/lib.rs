@@ -15,9 +15,11 @@
 //! release commands use by default.
 //!
 //! Getting it out: [`selection`] picks techniques from the model and [`export`] renders
-//! them through templates into other tools' formats (Navigator layers, …);
-//! [`layer_check`] validates Navigator layers against the model; [`sigma`]
-//! checks and fixes the ATT&CK tags of Sigma rules.
+//! them through templates into other tools' formats (Navigator layers,
+//! Splunk, Sentinel and Elastic fields, …); [`layer_check`] validates
+//! Navigator layers against the model; [`sigma`] checks and fixes the
+//! ATT&CK tags of Sigma rules, [`siem`] the ATT&CK fields of Splunk,
+//! Sentinel and Elastic rules ([`rulefiles`] holds what both share).
 
 #![warn(missing_docs)]
 
@@ -34,7 +36,9 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod releases;
+pub mod rulefiles;
 pub mod selection;
+pub mod siem;
 pub mod sigma;
 pub mod stix;
 

@@ -14,6 +14,7 @@ use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
 use attackmap::export::markdown::MarkdownOptions;
 use attackmap::export::navigator::{NavigatorOptions, Score};
 use attackmap::export::sigma::{LEVELS, SigmaOptions, is_sigma_date};
+use attackmap::export::splunk::{Layout, SplunkOptions};
 use attackmap::export::table::RowKind;
 use attackmap::export::templates::{TemplateOptions, Templates};
 use attackmap::export::xlsx::XlsxOptions;
@@ -32,10 +33,12 @@ const WARNINGS_SHOWN: usize = 20;
 /// Options of `attackmap export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The output format: navigator (an ATT&CK Navigator layer), csv (flat
-    /// CSV), xlsx (an Excel workbook), markdown (a summary report), sigma (a
+    /// The output format: navigator (an ATT&CK Navigator layer); csv (flat
+    /// CSV), xlsx (an Excel workbook), markdown (a summary report); sigma (a
     /// Sigma rule's tags: block), sigma-skeleton (Sigma rule skeletons, one
-    /// per technique).
+    /// per technique); splunk, splunk-annotations, splunk-lookup; sentinel,
+    /// sentinel-arm; elastic, elastic-json, elastic-ecs (see `attackmap
+    /// templates list`).
     #[arg(value_name = "FORMAT")]
     pub format: String,
 
@@ -153,6 +156,11 @@ pub struct ExportArgs {
     /// sigma-skeleton: the rules' level (default: medium).
     #[arg(long, value_parser = PossibleValuesParser::new(LEVELS), help_heading = "Sigma")]
     pub level: Option<String>,
+
+    /// Where `splunk` writes mitre_attack_id: under tags: (security_content
+    /// up to 2025, contentctl v4/v5) or top-level (flat, the 2026 layout).
+    #[arg(long, value_parser = layout_parser(), default_value = "tags", help_heading = "Splunk")]
+    pub splunk_layout: Layout,
 }
 
 /// `--rows`: the names of [`RowKind`].
@@ -170,6 +178,12 @@ fn date_parser(s: &str) -> std::result::Result<String, String> {
     } else {
         Err("expected a date as YYYY-MM-DD".to_string())
     }
+}
+
+/// `--splunk-layout`: the names of [`Layout`].
+fn layout_parser() -> impl TypedValueParser<Value = Layout> {
+    PossibleValuesParser::new(Layout::ALL.map(Layout::as_str))
+        .try_map(|s| Layout::parse(&s).ok_or("expected tags or flat"))
 }
 
 /// `--each`: the names of [`Each`].
@@ -232,6 +246,9 @@ impl ExportArgs {
                 author: self.author.clone(),
                 date: self.date.clone(),
                 level: self.level.clone(),
+            },
+            splunk: SplunkOptions {
+                layout: self.splunk_layout,
             },
         }
     }

@@ -10,6 +10,7 @@ mod output;
 mod query;
 mod selection;
 mod show;
+mod siem;
 mod sigma;
 mod sigma_coverage;
 mod sigma_tag;
@@ -54,6 +55,10 @@ enum Command {
     /// release, tag rules with techniques, map what they cover.
     #[command(subcommand)]
     Sigma(sigma::SigmaCommand),
+    /// Check and fix the ATT&CK fields of Splunk, Sentinel and Elastic
+    /// rule files against the loaded release.
+    #[command(subcommand)]
+    Siem(siem::SiemCommand),
     /// Export a selection of techniques to another tool's format (an ATT&CK
     /// Navigator layer, …) through templates.
     Export(Box<export::ExportArgs>),
@@ -87,6 +92,7 @@ pub fn main() -> i32 {
         Command::Fetch(args) => fetch::run(&args),
         Command::Data(command) => data::run(&command),
         Command::Sigma(command) => sigma::run(&command),
+        Command::Siem(command) => siem::run(&command),
         Command::Export(args) => export::run(&args),
         Command::Templates(command) => templates::run(&command),
         Command::Layer(command) => layer::run(&command),

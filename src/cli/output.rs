@@ -173,3 +173,8 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
         }),
     }
 }
+
+/// One line per item (findings as `file:line: severity: message`).
+pub fn lines<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|item| format!("{item}\n")).collect()
+}

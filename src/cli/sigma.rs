@@ -2,19 +2,18 @@
 //! Sigma rules against the loaded release; `coverage` and `tag` have their
 //! own modules.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
-use attackmap::fsutil::write_atomic;
+use attackmap::fsutil::write_in_place;
 use attackmap::mapping::MapOptions;
 use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary, diff};
 
 use super::inputs::InputArgs;
-use super::output::write_stdout;
+use super::output::{lines, write_stdout};
 
 /// The `sigma` subcommands.
 #[derive(Debug, Subcommand)]
@@ -94,7 +93,7 @@ fn check(args: &CheckArgs) -> Result<i32> {
     let run = sigma::check_paths(&judge, &args.paths);
     let summary = run.summary();
     match args.format {
-        FindingFormat::Text => write_stdout(text(run.findings()).as_bytes())?,
+        FindingFormat::Text => write_stdout(lines(run.findings()).as_bytes())?,
         FindingFormat::Json => write_stdout(&json(&judge, &run, &summary)?)?,
     }
     if !args.inputs.quiet {
@@ -143,7 +142,7 @@ fn fix(args: &FixArgs) -> Result<i32> {
         }
     }
     write_stdout(out.as_bytes())?;
-    let remaining_text = text(remaining.iter());
+    let remaining_text = lines(remaining.iter());
     if args.dry_run {
         eprint!("{remaining_text}");
     } else {
@@ -171,33 +170,6 @@ fn fix(args: &FixArgs) -> Result<i32> {
     }
     let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-/// Writes the fixed text over the file atomically: to the file a symbolic
-/// link points at (the link stays a link), keeping the file's permissions.
-pub(super) fn write_in_place(path: &Path, text: &str) -> Result<()> {
-    let target = fs::canonicalize(path).map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let permissions = fs::metadata(&target).map(|m| m.permissions()).ok();
-    write_atomic(&target, text.as_bytes())?;
-    if let Some(permissions) = permissions {
-        fs::set_permissions(&target, permissions).map_err(|source| Error::Write {
-            path: target.clone(),
-            source,
-        })?;
-    }
-    Ok(())
-}
-
-fn text<'f>(findings: impl Iterator<Item = &'f Finding>) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&f.to_string());
-        out.push('\n');
-    }
-    out
 }
 
 #[derive(Serialize)]

@@ -11,11 +11,11 @@ use attackmap::mapping::MapOptions;
 use attackmap::selection::{Criteria, Selection};
 use attackmap::sigma::check::file_finding;
 use attackmap::sigma::tag::{Tagging, tag_file};
-use attackmap::sigma::{Severity, diff, read_rule_file, walk};
+use attackmap::sigma::{Severity, diff, read_rule_file};
 
 use super::inputs::InputArgs;
 use super::output::write_stdout;
-use super::sigma::write_in_place;
+use attackmap::fsutil::write_in_place;
 
 /// Options of `sigma tag`.
 #[derive(Debug, Args)]
@@ -86,16 +86,16 @@ pub fn run(args: &TagArgs) -> Result<i32> {
         }
     }
     let tags = technique_tags(model, &live.techniques);
-    let walked = walk::rule_files(&args.paths);
+    let (files, findings) = attackmap::sigma::walk_rules(&args.paths);
     let mut counts = Counts::default();
-    for finding in &walked.findings {
+    for finding in &findings {
         eprintln!("{finding}");
         if finding.severity == Severity::Error {
             counts.failed += 1;
         }
     }
     let mut out = String::new();
-    for path in &walked.files {
+    for path in &files {
         let tagging = read_rule_file(path)
             .map_err(|err| file_finding(path, err).to_string())
             .and_then(|file| {
@@ -114,7 +114,7 @@ pub fn run(args: &TagArgs) -> Result<i32> {
         let verb = if args.dry_run { "would tag" } else { "tagged" };
         eprintln!(
             "sigma tag: {} files with {}: {verb} {}, {} already tagged, {} not tagged",
-            walked.files.len(),
+            files.len(),
             tags.join(", "),
             counts.tagged,
             counts.unchanged,

@@ -9,8 +9,8 @@
 //!    common part ([`context`]) plus the exporter's own part
 //!    ([`Exporter::context`]);
 //! 2. [`render`] renders a context with the exporter's template and, for a
-//!    JSON or YAML format, parses the output back: invalid output is an
-//!    error, never a file;
+//!    JSON, YAML, TOML or CSV format, parses the output back: invalid output
+//!    is an error, never a file;
 //! 3. [`output`] hands the rendered text to [`Exporter::finish`], which
 //!    returns the bytes to write: the text itself for most formats; for the
 //!    spreadsheet formats (`csv`, `xlsx`) the template renders a *column
@@ -25,10 +25,18 @@
 //! 2. Write `templates/<format>.<ext>.j2` and add it to
 //!    [`templates::BUILTIN`].
 //! 3. Add the exporter to [`EXPORTERS`]; options of its own go in a struct
-//!    of its file and a field of [`ExportOptions`].
+//!    of its file and a field of [`ExportOptions`]. A name with a hyphen
+//!    (`splunk-lookup`) needs a [`Exporter::context_key`] without one
+//!    (`splunk_lookup`), so templates can reach its part.
 //! 4. For output that is not the rendered text itself, implement
 //!    [`Exporter::finish`] (and [`Exporter::binary`] for bytes that must
 //!    not go to a terminal).
+//!
+//! The formats: [`navigator`] (ATT&CK Navigator layers); [`csv`], [`xlsx`]
+//! and [`markdown`] (reports); [`sigma`] (`sigma`, `sigma-skeleton`);
+//! [`splunk`] (`splunk`, `splunk-annotations`, `splunk-lookup`),
+//! [`sentinel`] (`sentinel`, `sentinel-arm`) and [`elastic`] (`elastic`,
+//! `elastic-json`, `elastic-ecs`).
 //!
 //! The command line (`attackmap export <format>`), `--context`,
 //! `--from-context`, `--each`, template overrides and `templates list/eject`
@@ -36,9 +44,12 @@
 
 pub mod context;
 pub mod csv;
+pub mod elastic;
 pub mod markdown;
 pub mod navigator;
+pub mod sentinel;
 pub mod sigma;
+pub mod splunk;
 pub mod table;
 pub mod templates;
 pub mod xlsx;
@@ -47,7 +58,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::model::{Domain, Model, ObjectInfo};
+use crate::model::{Domain, Model, ObjectInfo, Technique};
 use crate::query::closest;
 use crate::selection::{Criteria, Selection};
 
@@ -62,6 +73,11 @@ pub enum Syntax {
     Json,
     /// YAML (one or several documents): parsed back after rendering.
     Yaml,
+    /// TOML: parsed back after rendering.
+    Toml,
+    /// CSV: read back after rendering; every record must have as many
+    /// fields as the header.
+    Csv,
     /// Anything else: written as rendered.
     Text,
 }
@@ -85,9 +101,40 @@ impl Syntax {
                 }
                 Ok(())
             }
+            Syntax::Toml => toml_edit::Document::parse(text).map(|_| ()).map_err(|e| {
+                let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
+                invalid_output(template, "TOML", text, line, column, &e.message())
+            }),
+            Syntax::Csv => check_csv(text).map_err(|(line, message)| {
+                invalid_output(template, "CSV", text, line, 1, &message)
+            }),
             Syntax::Text => Ok(()),
         }
     }
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Reads CSV back: every record must have the header's number of fields.
+/// The error is the 1-based line and what is wrong.
+fn check_csv(text: &str) -> std::result::Result<(), (usize, String)> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    for record in reader.records() {
+        if let Err(e) = record {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            return Err((line, e.to_string()));
+        }
+    }
+    Ok(())
 }
 
 fn invalid_output(
@@ -123,11 +170,15 @@ fn invalid_output(
 
 /// An output format.
 pub trait Exporter: Send + Sync {
-    /// The name on the command line (`navigator`).
+    /// The name on the command line (`navigator`); also the key of the
+    /// exporter's part of the context unless [`Exporter::context_key`] says
+    /// otherwise.
     fn name(&self) -> &'static str;
-    /// The key of the exporter's part of the context: its name, unless
-    /// several exporters share one part (`sigma` and `sigma-skeleton` both
-    /// use `sigma`). A template variable, so letters, digits and `_` only.
+    /// The key of the exporter's part of the context: its name, unless the
+    /// name has a hyphen (templates cannot reach `splunk-lookup.rows`, they
+    /// can reach `splunk_lookup.rows`) or several exporters share one part
+    /// (`sigma` and `sigma-skeleton` both use `sigma`). A template variable,
+    /// so letters, digits and `_` only.
     fn context_key(&self) -> &'static str {
         self.name()
     }
@@ -222,6 +273,8 @@ pub struct ExportOptions {
     pub markdown: markdown::MarkdownOptions,
     /// Sigma tags and rule skeletons.
     pub sigma: sigma::SigmaOptions,
+    /// Splunk detection YAML.
+    pub splunk: splunk::SplunkOptions,
 }
 
 /// Every exporter, in the order `templates list` and the help show them.
@@ -232,6 +285,14 @@ pub static EXPORTERS: &[&dyn Exporter] = &[
     &markdown::Markdown,
     &sigma::SigmaTags,
     &sigma::SigmaSkeleton,
+    &splunk::Splunk,
+    &splunk::SplunkAnnotations,
+    &splunk::SplunkLookup,
+    &sentinel::Sentinel,
+    &sentinel::SentinelArm,
+    &elastic::Elastic,
+    &elastic::ElasticJson,
+    &elastic::ElasticEcs,
 ];
 
 /// The exporter called `name`; an unknown name is an error with the closest
@@ -488,6 +549,69 @@ pub fn document(
         warnings,
         techniques: selection.techniques.len(),
     })
+}
+
+/// The selected techniques that are live, with their contexts, for the
+/// formats that must never carry a revoked or deprecated ID (the SIEM
+/// formats); a warning for each one left out (kept in the selection with
+/// `--include-revoked` / `--include-deprecated`).
+pub fn live_selected<'i, 'a>(
+    input: &'i ExportInput<'a>,
+) -> (Vec<(&'a Technique, &'i TechniqueContext<'a>)>, Vec<String>) {
+    let mut live = Vec::new();
+    let mut warnings = Vec::new();
+    for (t, tc) in input.selection.techniques.iter().zip(input.techniques) {
+        if t.is_live() {
+            live.push((*t, tc));
+        } else if t.revoked {
+            let instead = t
+                .replaced_by
+                .as_deref()
+                .map(|r| format!("; use {r} instead"))
+                .unwrap_or_default();
+            warnings.push(format!(
+                "{} ({}) is revoked and is left out of this format{instead}",
+                t.technique_id, t.full_name
+            ));
+        } else {
+            warnings.push(format!(
+                "{} ({}) is deprecated and is left out of this format",
+                t.technique_id, t.full_name
+            ));
+        }
+    }
+    (live, warnings)
+}
+
+/// A technique's ATT&CK page as the release gives it, with the trailing
+/// slash the SIEM formats want (`https://attack.mitre.org/techniques/T1059/001/`);
+/// computed from the ID when the data has no URL.
+pub fn technique_reference(model: &Model, id: &str) -> String {
+    let from_data = model.technique(id).and_then(|t| t.url.as_deref());
+    with_slash(from_data, || templates::technique_url(id))
+}
+
+/// A tactic's ATT&CK page as the release gives it, with the trailing slash
+/// (`https://attack.mitre.org/tactics/TA0002/`).
+pub fn tactic_reference(model: &Model, id: &str) -> String {
+    let from_data = model
+        .tactics
+        .iter()
+        .find(|t| t.id == id)
+        .and_then(|t| t.url.as_deref());
+    with_slash(from_data, || templates::attack_url(id))
+}
+
+fn with_slash(url: Option<&str>, computed: impl FnOnce() -> Option<String>) -> String {
+    let url = match url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => u.to_string(),
+        None => computed().unwrap_or_default(),
+    };
+    if url.is_empty() || url.ends_with('/') {
+        url
+    } else {
+        format!("{url}/")
+    }
 }
 
 /// The domains an output covers: those named with `--domain`, else those of

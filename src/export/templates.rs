@@ -77,6 +77,51 @@ pub const BUILTIN: &[Builtin] = &[
         summary: "Sigma rule skeletons, one YAML document per technique",
         source: include_str!("../../templates/sigma-skeleton.yml.j2"),
     },
+    Builtin {
+        name: "splunk.yml.j2",
+        summary: "Splunk detection YAML: mitre_attack_id (tags: or top-level layout)",
+        source: include_str!("../../templates/splunk.yml.j2"),
+    },
+    Builtin {
+        name: "splunk-annotations.conf.j2",
+        summary: "Splunk ES savedsearches.conf annotations line",
+        source: include_str!("../../templates/splunk-annotations.conf.j2"),
+    },
+    Builtin {
+        name: "splunk-lookup.csv.j2",
+        summary: "Splunk lookup CSV of the techniques",
+        source: include_str!("../../templates/splunk-lookup.csv.j2"),
+    },
+    Builtin {
+        name: "sentinel.yaml.j2",
+        summary: "Microsoft Sentinel analytics rule YAML: tactics and relevantTechniques",
+        source: include_str!("../../templates/sentinel.yaml.j2"),
+    },
+    Builtin {
+        name: "sentinel-arm.json.j2",
+        summary: "Microsoft Sentinel ARM/REST properties: tactics, techniques, subTechniques",
+        source: include_str!("../../templates/sentinel-arm.json.j2"),
+    },
+    Builtin {
+        name: "elastic.toml.j2",
+        summary: "Elastic detection-rules TOML [[rule.threat]] blocks (includes elastic-threat.toml.j2)",
+        source: include_str!("../../templates/elastic.toml.j2"),
+    },
+    Builtin {
+        name: "elastic-threat.toml.j2",
+        summary: "partial: the [[rule.threat]] blocks of `threat`; used by elastic.toml.j2 and `siem fix`",
+        source: include_str!("../../templates/elastic-threat.toml.j2"),
+    },
+    Builtin {
+        name: "elastic.json.j2",
+        summary: "Elastic rule threat array as JSON (Kibana API, NDJSON)",
+        source: include_str!("../../templates/elastic.json.j2"),
+    },
+    Builtin {
+        name: "elastic-ecs.json.j2",
+        summary: "ECS threat.* fields",
+        source: include_str!("../../templates/elastic-ecs.json.j2"),
+    },
 ];
 
 /// The built-in template called `name`.
@@ -294,20 +339,20 @@ fn describe_one(out: &mut String, err: &minijinja::Error, origin: impl Fn(&str) 
     };
     match (err.kind(), expression, line_text) {
         (ErrorKind::SyntaxError, _, Some(text)) => {
-            let _ = write!(out, "\n  at: {}", one_line(text, 120));
+            let _ = write!(out, "\n  at: {}", shortened(text, 120));
         }
         (_, Some(expr), _) if !expr.is_empty() => {
-            let _ = write!(out, "\n  in expression: {}", one_line(&expr, 120));
+            let _ = write!(out, "\n  in expression: {}", shortened(&expr, 120));
         }
         (_, _, Some(text)) => {
-            let _ = write!(out, "\n  at: {}", one_line(text, 120));
+            let _ = write!(out, "\n  at: {}", shortened(text, 120));
         }
         _ => {}
     }
 }
 
-fn one_line(s: &str, max: usize) -> String {
-    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+fn shortened(s: &str, max: usize) -> String {
+    let flat = one_line(s);
     if flat.chars().count() <= max {
         flat
     } else {
@@ -342,6 +387,7 @@ fn auto_escape(name: &str) -> AutoEscape {
 /// | `yaml_quote` | a double-quoted YAML scalar |
 /// | `yaml_scalar` | plain when that reads back as the same string, else quoted |
 /// | `one_line` | line breaks and runs of blanks as one space (for comments) |
+/// | `toml_quote` | a TOML basic string (`"…"`, escaped) |
 /// | `csv_field` | quoted for CSV when needed |
 /// | `md_escape` | Markdown punctuation escaped, line breaks as spaces (safe in a table cell) |
 /// | `tojson` | (minijinja built-in) a value as JSON |
@@ -363,7 +409,8 @@ pub fn register_filters(env: &mut Environment<'static>) {
     env.add_filter("json_escape", |s: &str| json_escape(s));
     env.add_filter("yaml_quote", |s: &str| yaml_quote(s));
     env.add_filter("yaml_scalar", |s: &str| yaml_scalar(s));
-    env.add_filter("one_line", |s: &str| one_line(s, usize::MAX));
+    env.add_filter("one_line", |s: &str| one_line(s));
+    env.add_filter("toml_quote", |s: &str| toml_quote(s));
     env.add_filter("csv_field", |s: &str| csv_field(s));
     env.add_filter("md_escape", |s: &str| md_escape(s));
     env.add_test("subtechnique", |s: &str| is_subtechnique_id(s));
@@ -533,6 +580,34 @@ fn plain_is_safe(value: &str) -> bool {
             .chars()
             .all(|c| c.is_alphanumeric() || " _-.,()/+&".contains(c))
         && !WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
+}
+
+/// A TOML basic string: `"…"` with `"`, `\\` and every control
+/// character escaped.
+pub fn toml_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The text on one line: every run of whitespace (line breaks included)
+/// becomes one space, for values written into comments.
+pub fn one_line(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A CSV field: quoted (with `"` doubled) when it holds a comma, quote or
@@ -721,13 +796,17 @@ mod tests {
         assert_eq!(yaml_scalar("2024-01-01"), "'2024-01-01'");
         assert_eq!(yaml_scalar(""), "''");
         assert_eq!(yaml_scalar("a\nb"), "\"a\\nb\"");
-        assert_eq!(one_line("a\n  b\tc", usize::MAX), "a b c");
+        assert_eq!(one_line("a\n  b\tc"), "a b c");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(
             md_escape("a|b *c* [d]\r\ne_f"),
             "a\\|b \\*c\\* \\[d\\] e\\_f"
+        );
+        assert_eq!(
+            toml_quote("a \"b\"\\\n\u{7f}"),
+            "\"a \\\"b\\\"\\\\\\n\\u007F\""
         );
     }
 

@@ -6,28 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The tag (or file) is wrong: it names nothing in this release, or the
-    /// file cannot be checked at all.
-    Error,
-    /// The tag is questionable or spelled wrongly.
-    Warning,
-    /// Said for information only.
-    Info,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        })
-    }
-}
+pub use crate::rulefiles::Severity;
 
 /// What a finding is about. `docs/sigma.md` lists each with its severity
 /// and fix.
@@ -189,17 +168,14 @@ impl Finding {
 impl fmt::Display for Finding {
     /// `file:line: severity: message (fix: …)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(column) = self.column {
-            write!(f, ":{column}")?;
-        }
-        write!(f, ": {}: {}", self.severity, self.message)?;
-        if let Some(fix) = &self.fix {
-            write!(f, " (fix: {fix})")?;
-        }
-        Ok(())
+        crate::rulefiles::write_finding(
+            f,
+            &self.file,
+            self.line,
+            self.column,
+            self.severity,
+            &self.message,
+            self.fix.as_ref().map(|x| x as &dyn fmt::Display),
+        )
     }
 }

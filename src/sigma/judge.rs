@@ -28,25 +28,8 @@ pub struct Judge<'m> {
     tactic_order: HashMap<&'m str, usize>,
 }
 
-/// What one tag of a rule becomes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Left as it is.
-    Keep,
-    /// Its text is replaced by this tag.
-    Replace(String),
-    /// Removed.
-    Remove,
-}
-
-/// Where tags that are added go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Insert {
-    /// Just before this tag (index into the rule's tags).
-    Before(usize),
-    /// Just after this tag.
-    After(usize),
-}
+use crate::rulefiles::yaml_list::ListPlan;
+pub use crate::rulefiles::yaml_list::{Action, Insert};
 
 /// A finding about one tag (or the rule's tags as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,29 +62,23 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The changes of the tag list.
+    pub fn list(&self) -> ListPlan<'_> {
+        ListPlan {
+            actions: &self.actions,
+            additions: &self.additions,
+            insert: self.insert,
+        }
+    }
+
     /// Whether applying the plan changes anything.
     pub fn changes(&self) -> bool {
-        !self.additions.is_empty() || self.actions.iter().any(|a| *a != Action::Keep)
+        self.list().changes()
     }
 
     /// The tag list after the plan is applied to `tags`.
     pub fn apply(&self, tags: &[String]) -> Vec<String> {
-        let mut out = Vec::new();
-        let additions = |out: &mut Vec<String>| out.extend(self.additions.iter().cloned());
-        for (i, (tag, action)) in tags.iter().zip(&self.actions).enumerate() {
-            if self.insert == Some(Insert::Before(i)) {
-                additions(&mut out);
-            }
-            match action {
-                Action::Keep => out.push(tag.clone()),
-                Action::Replace(new) => out.push(new.clone()),
-                Action::Remove => {}
-            }
-            if self.insert == Some(Insert::After(i)) {
-                additions(&mut out);
-            }
-        }
-        out
+        self.list().apply(tags)
     }
 }
 

@@ -7,7 +7,8 @@
 //! tags ([`tags`] reads their syntax) and plans the unambiguous changes →
 //! [`fix`] turns the plan into edits of the original text and re-reads
 //! the result → [`check`] gathers it all per file. [`diff`] shows a fix as
-//! a unified diff.
+//! a unified diff. Finding the files, the text edits and the diff are
+//! shared with `siem` ([`crate::rulefiles`]).
 //!
 //! For other commands (`sigma coverage`): [`rules::read_rule_file`] gives
 //! a file's [`rules::Rule`]s with titles, levels and parsed tags, and
@@ -16,7 +17,6 @@
 
 pub mod check;
 pub mod coverage;
-pub mod diff;
 pub mod document;
 pub mod finding;
 pub mod fix;
@@ -24,7 +24,9 @@ pub mod judge;
 pub mod rules;
 pub mod tag;
 pub mod tags;
-pub mod walk;
+
+pub use crate::rulefiles::diff;
+use crate::rulefiles::walk::{self, ProblemKind};
 
 use std::path::PathBuf;
 
@@ -94,13 +96,33 @@ impl Run {
     }
 }
 
+/// The extensions of Sigma rule files, looked for in directories.
+pub const EXTENSIONS: [&str; 2] = ["yml", "yaml"];
+
+/// The Sigma rule files below `paths`, and the problems met on the way as
+/// findings (unreadable paths, directories without rules, symlink loops).
+pub fn walk_rules(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Finding>) {
+    let walked = walk::rule_files(paths, &EXTENSIONS);
+    let findings = walked.problems.into_iter().map(walk_finding).collect();
+    (walked.files, findings)
+}
+
 /// Walks `paths` and checks every rule file found, on all cores.
 pub fn check_paths(judge: &Judge<'_>, paths: &[PathBuf]) -> Run {
-    let walked = walk::rule_files(paths);
+    let (files, walk_findings) = walk_rules(paths);
     Run {
-        reports: check_all(judge, &walked.files),
-        walk_findings: walked.findings,
+        reports: check_all(judge, &files),
+        walk_findings,
     }
+}
+
+fn walk_finding(problem: walk::Problem) -> Finding {
+    let kind = match problem.kind {
+        ProblemKind::Unreadable => FindingKind::Unreadable,
+        ProblemKind::NoRuleFiles => FindingKind::NoRuleFiles,
+        ProblemKind::SymlinkLoop => FindingKind::SymlinkLoop,
+    };
+    Finding::file(problem.path, problem.severity, kind, problem.message)
 }
 
 /// Checks files in parallel; the reports keep the files' order.

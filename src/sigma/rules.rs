@@ -13,11 +13,12 @@ use serde_yaml::Value;
 
 use crate::error::{Error, Result};
 
-use super::document::{self, LineEnding, LineIndex, TextDocument};
+use crate::rulefiles::{LineEnding, LineIndex};
+
+use super::document::{self, TextDocument};
 use super::tags::{self, Tag};
 
-/// The UTF-8 byte order mark.
-pub const BOM: &str = "\u{feff}";
+pub use crate::rulefiles::BOM;
 
 /// Keys that make a YAML document part of a Sigma rule.
 const RULE_KEYS: [&str; 5] = ["detection", "logsource", "correlation", "filter", "action"];
@@ -174,23 +175,7 @@ pub fn read_rule_file(path: &Path) -> Result<RuleFile> {
 
 /// Like [`read_rule_file`], for bytes already read.
 pub fn parse_rule_file(path: &Path, bytes: &[u8]) -> Result<RuleFile> {
-    let not_text = |reason: &str| Error::NotText {
-        path: path.to_path_buf(),
-        reason: reason.to_string(),
-    };
-    if bytes.contains(&0) {
-        return Err(not_text("binary file (it holds NUL bytes)"));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        not_text(&format!(
-            "not UTF-8 (invalid byte at offset {})",
-            e.valid_up_to()
-        ))
-    })?;
-    let (bom, text) = match text.strip_prefix(BOM) {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
+    let (bom, text) = crate::rulefiles::decode_text(path, bytes)?;
     let values = parse_documents(path, text)?;
     let file = build(path, bom, text, values);
     if !file

@@ -32,7 +32,6 @@ use super::finding::{Finding, Severity};
 use super::judge::Judge;
 use super::rules::{Rule, read_rule_file};
 use super::tags::{AttackRef, Tag};
-use super::walk;
 
 /// A Sigma rule `level`, lowest first. The number is the score
 /// `--score level` gives (pySigma's `SigmaLevel` values).
@@ -336,18 +335,18 @@ pub fn coverage<'m>(
     paths: &[PathBuf],
     options: &CoverageOptions,
 ) -> Result<Coverage<'m>> {
-    let walked = walk::rule_files(paths);
-    let read = crate::export::parallel_map(&walked.files, |path| Ok(read_rule_file(path)))?;
+    let (files, problems) = super::walk_rules(paths);
+    let read = crate::export::parallel_map(&files, |path| Ok(read_rule_file(path)))?;
     let mut builder = Builder {
         judge,
         coverage: Coverage {
-            files: walked.files.len(),
-            problems: walked.findings,
+            files: files.len(),
+            problems,
             ..Coverage::default()
         },
         covered: BTreeMap::new(),
     };
-    for (path, file) in walked.files.iter().zip(read) {
+    for (path, file) in files.iter().zip(read) {
         match file {
             Ok(file) => file
                 .rules()

@@ -1,12 +1,38 @@
-//! Finding the rule files under the paths given: files as given, and
-//! `.yml`/`.yaml` files in directories, recursively, following symbolic
-//! links but never walking a directory twice (symlink loops end there).
+//! Finding the rule files under the paths given: files as given, and files
+//! with the extensions a command reads in directories, recursively,
+//! following symbolic links but never walking a directory twice (symlink
+//! loops end there).
 
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::finding::{Finding, FindingKind, Severity};
+use super::Severity;
+
+/// What went wrong with a path while walking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The path does not exist, cannot be read, or is not a regular file
+    /// or directory.
+    Unreadable,
+    /// A directory given holds no file with the extensions wanted.
+    NoRuleFiles,
+    /// A directory reached again (a symbolic link loop): not walked twice.
+    SymlinkLoop,
+}
+
+/// A path that could not be walked or read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The path.
+    pub path: PathBuf,
+    /// Severity.
+    pub severity: Severity,
+    /// What went wrong.
+    pub kind: ProblemKind,
+    /// In words.
+    pub message: String,
+}
 
 /// The files found, and the problems met on the way.
 #[derive(Debug, Clone, Default)]
@@ -15,39 +41,61 @@ pub struct Walk {
     /// path; each file once.
     pub files: Vec<PathBuf>,
     /// Paths that could not be walked or read.
-    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
 }
 
-/// Whether a file name is a rule file's (`.yml` or `.yaml`, any case).
-pub fn is_rule_file_name(path: &Path) -> bool {
+/// Whether a file name ends in one of `extensions` (any case).
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-/// Walks `paths`. A file given by name is checked whatever its extension;
-/// directories are searched for `.yml`/`.yaml` files, skipping hidden
-/// directories (`.git`, `.github`) below the ones given.
-pub fn rule_files(paths: &[PathBuf]) -> Walk {
-    let mut walker = Walker::default();
+/// Walks `paths`. A file given by name is taken whatever its extension;
+/// directories are searched for files ending in one of `extensions`,
+/// skipping hidden directories (`.git`, `.github`) below the ones given.
+pub fn rule_files(paths: &[PathBuf], extensions: &[&str]) -> Walk {
+    let mut walker = Walker {
+        extensions,
+        walk: Walk::default(),
+        seen_dirs: HashSet::new(),
+        seen_files: HashSet::new(),
+    };
     for path in paths {
         walker.top(path);
     }
     walker.walk
 }
 
-#[derive(Default)]
-struct Walker {
+/// `.yml, .yaml or .toml`.
+fn or_list(extensions: &[&str]) -> String {
+    let dotted: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
+    match dotted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => "rule".to_string(),
+    }
+}
+
+struct Walker<'x> {
+    extensions: &'x [&'x str],
     walk: Walk,
     seen_dirs: HashSet<PathBuf>,
     seen_files: HashSet<PathBuf>,
 }
 
-impl Walker {
-    fn problem(&mut self, path: &Path, severity: Severity, kind: FindingKind, message: String) {
-        self.walk
-            .findings
-            .push(Finding::file(path, severity, kind, message));
+impl Walker<'_> {
+    fn problem(&mut self, path: &Path, severity: Severity, kind: ProblemKind, message: String) {
+        self.walk.problems.push(Problem {
+            path: path.to_path_buf(),
+            severity,
+            kind,
+            message,
+        });
+    }
+
+    fn wanted(&self, path: &Path) -> bool {
+        has_extension(path, self.extensions)
     }
 
     fn top(&mut self, path: &Path) {
@@ -59,8 +107,8 @@ impl Walker {
                     self.problem(
                         path,
                         Severity::Error,
-                        FindingKind::NoRuleFiles,
-                        "no .yml or .yaml files in this directory".to_string(),
+                        ProblemKind::NoRuleFiles,
+                        format!("no {} files in this directory", or_list(self.extensions)),
                     );
                 }
             }
@@ -68,13 +116,13 @@ impl Walker {
             Ok(_) => self.problem(
                 path,
                 Severity::Error,
-                FindingKind::Unreadable,
+                ProblemKind::Unreadable,
                 "not a regular file or directory".to_string(),
             ),
             Err(err) => self.problem(
                 path,
                 Severity::Error,
-                FindingKind::Unreadable,
+                ProblemKind::Unreadable,
                 format!("cannot read: {err}"),
             ),
         }
@@ -92,20 +140,20 @@ impl Walker {
             Ok(key) => key,
             Err(err) => {
                 let message = format!("cannot read directory: {err}");
-                return self.problem(dir, Severity::Error, FindingKind::Unreadable, message);
+                return self.problem(dir, Severity::Error, ProblemKind::Unreadable, message);
             }
         };
         if !self.seen_dirs.insert(key) {
             let message =
                 "directory already walked (a symbolic link loop or a second link to it); not walked again"
                     .to_string();
-            return self.problem(dir, Severity::Info, FindingKind::SymlinkLoop, message);
+            return self.problem(dir, Severity::Info, ProblemKind::SymlinkLoop, message);
         }
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(err) => {
                 let message = format!("cannot read directory: {err}");
-                return self.problem(dir, Severity::Error, FindingKind::Unreadable, message);
+                return self.problem(dir, Severity::Error, ProblemKind::Unreadable, message);
             }
         };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -126,23 +174,23 @@ impl Walker {
                     self.dir(path);
                 }
             }
-            Ok(meta) if is_rule_file_name(path) => {
+            Ok(meta) if self.wanted(path) => {
                 if meta.is_file() {
                     self.file(path);
                 } else {
                     self.problem(
                         path,
                         Severity::Error,
-                        FindingKind::Unreadable,
+                        ProblemKind::Unreadable,
                         "not a regular file".to_string(),
                     );
                 }
             }
             Ok(_) => {}
-            Err(err) if is_rule_file_name(path) => self.problem(
+            Err(err) if self.wanted(path) => self.problem(
                 path,
                 Severity::Error,
-                FindingKind::Unreadable,
+                ProblemKind::Unreadable,
                 format!("cannot read: {err}"),
             ),
             Err(_) => {}

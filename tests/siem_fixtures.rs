@@ -1,0 +1,308 @@
+//! `siem check` and `siem fix` on the fixture rule files of
+//! `fixtures/siem/`, against the example bundle: every finding, the fixed
+//! text byte for byte (`*.fixed.*`), idempotence, CRLF, bad input, the
+//! command line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use attackmap::Model;
+use attackmap::siem::{self, FindingKind, Release, RuleKind, Severity};
+
+use common::{fixture, run, stdout};
+
+fn example() -> Model {
+    common::fixture_model("example/attackmap-example.json")
+}
+
+fn siem_fixture(relative: &str) -> PathBuf {
+    fixture(&format!("siem/{relative}"))
+}
+
+/// (line, severity, kind, fixable) of every finding of a file.
+fn kinds(model: &Model, relative: &str) -> Vec<(Option<usize>, Severity, FindingKind, bool)> {
+    let release = Release::new(model);
+    siem::check_file(&release, &siem_fixture(relative))
+        .findings
+        .iter()
+        .map(|f| (f.line, f.severity, f.kind, f.fixable()))
+        .collect()
+}
+
+/// The fixed text equals `<name>.fixed.<ext>` byte for byte, and checking
+/// the fixed text finds nothing more to fix.
+fn fixes_to_expected(model: &Model, relative: &str) {
+    let release = Release::new(model);
+    let path = siem_fixture(relative);
+    let report = siem::check_file(&release, &path);
+    let (stem, ext) = relative.rsplit_once('.').unwrap();
+    let expected = std::fs::read_to_string(siem_fixture(&format!("{stem}.fixed.{ext}"))).unwrap();
+    let fixed = report
+        .fixed
+        .clone()
+        .unwrap_or_else(|| panic!("{relative}: no fix; findings: {:#?}", report.findings));
+    assert_eq!(fixed, expected, "{relative}");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(Path::new(relative).file_name().unwrap());
+    std::fs::write(&copy, &fixed).unwrap();
+    let again = siem::check_file(&release, &copy);
+    assert!(
+        again.fixed.is_none(),
+        "{relative}: fixing twice changes it again"
+    );
+    assert!(
+        again.findings.iter().all(|f| !f.fixable()),
+        "{relative}: {:#?}",
+        again.findings
+    );
+}
+
+use FindingKind::*;
+use Severity::{Error, Info, Warning};
+
+#[test]
+fn splunk_parent_with_own_subtechnique_revoked_respelled_and_copies() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "splunk/parent-and-sub.yml"),
+        [
+            (Some(22), Error, ParentAndSubtechnique, true),
+            (Some(23), Error, Revoked, true),
+            (Some(24), Warning, MalformedId, true),
+            (Some(26), Warning, DuplicateId, true),
+        ]
+    );
+    fixes_to_expected(&model, "splunk/parent-and-sub.yml");
+}
+
+#[test]
+fn splunk_flat_layout_and_an_id_newer_than_the_release() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "splunk/flat-2026.yml"),
+        [
+            (Some(16), Error, ParentAndSubtechnique, true),
+            (Some(17), Error, UnknownTechnique, false),
+        ]
+    );
+    let release = Release::new(&model);
+    let report = siem::check_file(&release, &siem_fixture("splunk/flat-2026.yml"));
+    assert_eq!(report.kind, Some(RuleKind::Splunk));
+    let unknown = &report.findings[1].message;
+    assert!(unknown.contains("newer than every technique"), "{unknown}");
+    fixes_to_expected(&model, "splunk/flat-2026.yml");
+}
+
+#[test]
+fn crlf_files_keep_their_line_endings() {
+    let model = example();
+    fixes_to_expected(&model, "splunk/crlf.yml");
+    fixes_to_expected(&model, "elastic/crlf.toml");
+    let fixed = std::fs::read_to_string(siem_fixture("elastic/crlf.fixed.toml")).unwrap();
+    assert_eq!(fixed.matches("\r\n").count(), fixed.matches('\n').count());
+}
+
+#[test]
+fn clean_rules_have_no_findings() {
+    let model = example();
+    assert_eq!(kinds(&model, "splunk/clean.yml"), []);
+    assert_eq!(kinds(&model, "elastic/clean.toml"), []);
+}
+
+#[test]
+fn sentinel_tactic_spelling_copies_and_revoked_ids() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "sentinel/tactics.yaml"),
+        [
+            (Some(11), Info, IncompleteTactics, false),
+            (Some(13), Warning, MalformedTactic, true),
+            (Some(14), Warning, DuplicateId, true),
+            (Some(19), Error, Revoked, true),
+        ]
+    );
+    fixes_to_expected(&model, "sentinel/tactics.yaml");
+}
+
+#[test]
+fn sentinel_missing_tactics_key_and_misspelled_techniques_key() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "sentinel/no-tactics.yaml"),
+        [
+            (Some(6), Warning, MisspelledKey, true),
+            (Some(6), Error, MissingTactic, true),
+            (Some(6), Error, MissingTactic, true),
+        ]
+    );
+    fixes_to_expected(&model, "sentinel/no-tactics.yaml");
+}
+
+#[test]
+fn a_v19_tactic_is_unknown_in_18_and_blocks_adding_tactics() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "sentinel/v19.yaml"),
+        [
+            (Some(7), Error, MissingTactic, false),
+            (Some(8), Error, UnknownTactic, false),
+        ]
+    );
+    let release = Release::new(&model);
+    assert!(
+        siem::check_file(&release, &siem_fixture("sentinel/v19.yaml"))
+            .fixed
+            .is_none()
+    );
+}
+
+#[test]
+fn elastic_names_references_and_v19_tactic_name_fixed_in_place() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "elastic/wrong-fields.toml"),
+        [
+            (Some(29), Error, WrongName, true),
+            (Some(30), Warning, WrongReference, true),
+            (Some(34), Error, WrongName, true),
+            (Some(47), Error, WrongName, true),
+            (Some(48), Error, WrongReference, true),
+        ]
+    );
+    fixes_to_expected(&model, "elastic/wrong-fields.toml");
+}
+
+#[test]
+fn elastic_blocks_are_restructured_merged_and_moved() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "elastic/restructure.toml"),
+        [
+            (Some(21), Error, MisplacedSubtechnique, true),
+            (Some(25), Error, MisplacedSubtechnique, true),
+            (Some(25), Error, WrongTactic, true),
+            (Some(34), Error, DuplicateTactic, true),
+            (Some(45), Error, Revoked, true),
+        ]
+    );
+    fixes_to_expected(&model, "elastic/restructure.toml");
+    // Everything before the first [[rule.threat]] is byte for byte the same.
+    let old = std::fs::read_to_string(siem_fixture("elastic/restructure.toml")).unwrap();
+    let new = std::fs::read_to_string(siem_fixture("elastic/restructure.fixed.toml")).unwrap();
+    let head = old.find("[[rule.threat]]").unwrap();
+    assert_eq!(old[..head], new[..head]);
+}
+
+#[test]
+fn arm_subtechniques_in_techniques_are_errors() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "arm/alert-rule.json"),
+        [
+            (None, Error, ArmSubtechnique, false),
+            (None, Warning, MissingParent, false),
+            (None, Error, MissingTactic, false),
+            (None, Error, MissingTactic, false),
+        ]
+    );
+}
+
+#[test]
+fn bad_input_is_reported_and_left_untouched() {
+    let model = example();
+    assert_eq!(
+        kinds(&model, "bad/not-a-rule.yml"),
+        [(None, Info, UnknownKind, false)]
+    );
+    assert_eq!(
+        kinds(&model, "bad/sigma.yml"),
+        [(None, Info, UnknownKind, false)]
+    );
+    assert_eq!(
+        kinds(&model, "bad/broken.yaml"),
+        [(Some(4), Error, InvalidSyntax, false)]
+    );
+    assert_eq!(
+        kinds(&model, "bad/broken.toml"),
+        [(Some(2), Error, InvalidSyntax, false)]
+    );
+    let release = Release::new(&model);
+    let report = siem::check_file(&release, &siem_fixture("bad/broken.toml"));
+    assert_eq!(report.findings[0].column, Some(15));
+    assert!(report.fixed.is_none());
+}
+
+#[test]
+fn lists_written_in_odd_ways_are_not_edited() {
+    let model = example();
+    let release = Release::new(&model);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anchor.yml");
+    std::fs::write(
+        &path,
+        "name: x\nsearch: y\ntags:\n  analytic_story: [s]\n  mitre_attack_id:\n  - &a T1059\n  - T1059.001\n",
+    )
+    .unwrap();
+    let report = siem::check_file(&release, &path);
+    let kinds: Vec<FindingKind> = report.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [NotEditable, ParentAndSubtechnique]);
+    assert!(report.fixed.is_none());
+    assert!(!report.findings[1].fixable());
+    assert!(
+        report.findings[0]
+            .message
+            .contains("set them by hand to: T1059.001")
+    );
+}
+
+#[test]
+fn check_and_fix_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["parent-and-sub.yml", "clean.yml"] {
+        std::fs::copy(
+            siem_fixture(&format!("splunk/{name}")),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
+    let target = dir.path().to_str().unwrap();
+    let check = run(&["siem", "check", target, "-q"]);
+    assert_eq!(check.status.code(), Some(1));
+    let out = stdout(&check);
+    assert!(
+        out.contains(
+            "parent-and-sub.yml:22: error: T1059: its sub-technique T1059.001 is listed too"
+        ),
+        "{out}"
+    );
+
+    let json = run(&["siem", "check", target, "-q", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["summary"]["fixable"], 4);
+    assert_eq!(value["findings"][0]["kind"], "parent-and-subtechnique");
+    assert_eq!(value["files"][0]["kind"], "splunk");
+
+    let before = std::fs::read(dir.path().join("parent-and-sub.yml")).unwrap();
+    let dry = run(&["siem", "fix", target, "-q", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(1));
+    assert!(stdout(&dry).contains("-  - T1059\n"), "{}", stdout(&dry));
+    assert_eq!(
+        std::fs::read(dir.path().join("parent-and-sub.yml")).unwrap(),
+        before
+    );
+
+    let fix = run(&["siem", "fix", target, "-q"]);
+    assert_eq!(fix.status.code(), Some(0), "{}", stdout(&fix));
+    let expected = std::fs::read(siem_fixture("splunk/parent-and-sub.fixed.yml")).unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("parent-and-sub.yml")).unwrap(),
+        expected
+    );
+    assert_eq!(run(&["siem", "check", target, "-q"]).status.code(), Some(0));
+
+    let missing = run(&["siem", "check", "/nonexistent/rules", "-q"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let bad_stix = run(&["siem", "check", target, "--stix", "/nonexistent.json"]);
+    assert_eq!(bad_stix.status.code(), Some(2));
+}
