@@ -36,15 +36,29 @@ impl std::fmt::Debug for Bytes {
     }
 }
 
+fn not_regular() -> std::io::Error {
+    std::io::Error::other("not a regular file (a device, FIFO, socket or directory)")
+}
+
 /// Files at least this large are mapped rather than read.
 const MAP_THRESHOLD: u64 = 1 << 20;
 
 /// Reads a file's content. Large files are mapped into memory instead of
 /// copied: a 34 MB ATT&CK release then costs no copy and no fresh pages
 /// (about 20 ms of a ~110 ms run on a 2-core machine).
+/// Only regular files are read: a device (`/dev/zero`), FIFO or socket is
+/// an error rather than an endless or blocking read.
 pub fn read_bytes(path: &Path) -> std::io::Result<Bytes> {
+    // Checked before opening: opening a FIFO for reading blocks.
+    if !fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
     let file = fs::File::open(path)?;
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let len = meta.len();
     if len >= MAP_THRESHOLD {
         // SAFETY: the map is read-only and lives as long as the `Bytes`. If
         // another process truncated the file while attackmap reads it, reads
@@ -144,6 +158,40 @@ pub fn remove_stale_temp_files(dir: &Path, age: std::time::Duration) {
         if stale {
             let _ = fs::remove_file(entry.path());
         }
+    }
+}
+
+/// Whether two paths name the same existing file (the same device and
+/// inode on Unix; the same canonical path elsewhere).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (fs::canonicalize(a), fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// Refuses to write `output` when it is one of the files this run read
+/// (`map --stix in.json --out in.json` would otherwise replace the input
+/// with the output).
+pub fn refuse_overwriting_inputs(output: &Path, inputs: &[PathBuf]) -> Result<()> {
+    match inputs.iter().find(|input| same_file(output, input)) {
+        Some(input) => Err(Error::Invalid(format!(
+            "{}: this is an input of the run ({}); refusing to overwrite it, write the output elsewhere",
+            output.display(),
+            input.display()
+        ))),
+        None => Ok(()),
     }
 }
 

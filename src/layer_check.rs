@@ -121,7 +121,7 @@ pub fn check_bytes(model: &Model, path: &Path, bytes: &[u8]) -> Result<Vec<Findi
 
 /// Reads and checks a layer file.
 pub fn check_file(model: &Model, path: &Path) -> Result<Vec<Finding>> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let bytes = crate::fsutil::read_bytes(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;

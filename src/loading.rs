@@ -307,15 +307,23 @@ fn read_directory(root: &Path) -> Result<Input> {
     walk_json_files(root, &mut seen_dirs, &mut json_files)?;
     json_files.sort();
 
-    let per_object: Vec<(PathBuf, String)> = json_files
+    // Per-object files of a mitre/cti tree are read as such; every other
+    // JSON file is a bundle, except a bundle lying in a domain folder whose
+    // per-object files are read (mitre/cti keeps `enterprise-attack.json`
+    // beside them: the same data twice).
+    let domain_dirs: HashSet<PathBuf> = json_files
         .iter()
-        .filter_map(|p| cti_domain_of(p).map(|d| (p.clone(), d)))
+        .filter(|p| cti_domain_of(p).is_some())
+        .filter_map(|p| p.parent().and_then(Path::parent).map(Path::to_path_buf))
         .collect();
-    let chosen: Vec<(PathBuf, Option<String>)> = if per_object.is_empty() {
-        json_files.into_iter().map(|p| (p, None)).collect()
-    } else {
-        per_object.into_iter().map(|(p, d)| (p, Some(d))).collect()
-    };
+    let chosen: Vec<(PathBuf, Option<String>)> = json_files
+        .into_iter()
+        .filter_map(|p| match cti_domain_of(&p) {
+            Some(domain) => Some((p, Some(domain))),
+            None if p.parent().is_some_and(|d| domain_dirs.contains(d)) => None,
+            None => Some((p, None)),
+        })
+        .collect();
     if chosen.is_empty() {
         return Err(Error::NoBundles {
             path: root.to_path_buf(),
@@ -436,6 +444,7 @@ pub fn parse_inputs<'a>(inputs: &'a [Input], options: &LoadOptions) -> Result<Pa
     for part in &mut parts {
         finish_version(part, options, &mut warnings);
     }
+    check_one_release_per_domain(&parts)?;
     Ok(Parsed { parts, warnings })
 }
 
@@ -452,7 +461,9 @@ fn parse_directory<'a>(
     parts: &mut Vec<Part<'a>>,
     warnings: &mut Vec<Warning>,
 ) -> Result<()> {
-    let mut by_domain: BTreeMap<String, (ObjectSet<'a>, Option<String>)> = BTreeMap::new();
+    // Per-object files are grouped by their domain folder.
+    let mut by_domain: BTreeMap<(PathBuf, String), (ObjectSet<'a>, Option<String>)> =
+        BTreeMap::new();
     for file in &input.files {
         let bundle = match parse_bundle(&file.path, &file.bytes, warnings) {
             Ok(bundle) => bundle,
@@ -466,7 +477,13 @@ fn parse_directory<'a>(
         };
         match &file.domain_hint {
             Some(domain) => {
-                let entry = by_domain.entry(domain.clone()).or_default();
+                let folder = file
+                    .path
+                    .parent()
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let entry = by_domain.entry((folder, domain.clone())).or_default();
                 entry.0.extend(bundle.set);
                 if entry.1.is_none() {
                     entry.1 = bundle.spec_version;
@@ -479,13 +496,8 @@ fn parse_directory<'a>(
             }
         }
     }
-    for (domain, (set, spec_version)) in by_domain {
-        let label = format!(
-            "{}/{}",
-            display_name(&input.path).trim_end_matches('/'),
-            domain
-        );
-        let mut part = Part::new(index, label, set);
+    for ((folder, domain), (set, spec_version)) in by_domain {
+        let mut part = Part::new(index, display_name(&folder), set);
         part.detect(spec_version, Some(&domain));
         parts.push(part);
     }
@@ -813,6 +825,28 @@ fn most_common_technique_domain(objects: &[StixObject<'_>]) -> Option<String> {
         .into_iter()
         .max_by_key(|(_, n)| *n)
         .map(|(d, _)| d.to_string())
+}
+
+/// Two releases of one domain in one model would mix their objects (v17
+/// data components and v18 detection strategies for the same technique):
+/// an error naming both inputs.
+fn check_one_release_per_domain(parts: &[Part<'_>]) -> Result<()> {
+    for (i, a) in parts.iter().enumerate() {
+        for b in &parts[i + 1..] {
+            let (Some(domain), Some((va, _)), Some((vb, _))) =
+                (&a.domain, &a.attack_version, &b.attack_version)
+            else {
+                continue;
+            };
+            if b.domain.as_ref() == Some(domain) && va != vb {
+                return Err(Error::Invalid(format!(
+                    "{} and {} are two releases of {domain} (ATT&CK {va} and {vb}); load one release per domain",
+                    a.label, b.label
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies `--attack-version`, or infers the release when the data does not

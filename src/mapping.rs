@@ -520,20 +520,66 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
             if !types.contains(&self.store.kind(i)) {
                 continue;
             }
-            if self.id(i).is_some() {
-                found.push(i);
-            } else if types != ["x-mitre-data-component"] {
-                let stix_id = self.store.obj(i).id.to_string();
-                self.warn(
+            let stix_id = self.store.obj(i).id.to_string();
+            match self.id(i) {
+                Some(id) if self.store.kind(i) == "attack-pattern" && !is_technique_id(id) => {
+                    self.warn(
+                        i,
+                        format!(
+                            "{stix_id}: '{id}' is not a technique ID (T#### or T####.###); skipped"
+                        ),
+                    );
+                }
+                Some(_) => found.push(i),
+                None if types != ["x-mitre-data-component"] => self.warn(
                     i,
                     format!(
                         "{stix_id} has no ATT&CK ID (no mitre-attack external reference); skipped"
                     ),
-                );
+                ),
+                None => {}
             }
         }
         found.sort_by(|a, b| self.id(*a).cmp(&self.id(*b)));
-        found
+        self.one_per_id(found)
+    }
+
+    /// Keeps one object per ATT&CK ID (of one type: `found` holds one type
+    /// family): a live one before a revoked or deprecated one, then the newest
+    /// `modified`. Each object left out is a warning.
+    fn one_per_id(&mut self, found: Vec<usize>) -> Vec<usize> {
+        let mut kept: Vec<usize> = Vec::with_capacity(found.len());
+        for i in found {
+            let Some(&last) = kept.last() else {
+                kept.push(i);
+                continue;
+            };
+            if self.id(last) != self.id(i) {
+                kept.push(i);
+                continue;
+            }
+            let rank = |x: usize| (self.store.live(x), self.store.obj(x).modified.clone());
+            let (keep, drop) = if rank(i) > rank(last) {
+                (i, last)
+            } else {
+                (last, i)
+            };
+            if let Some(slot) = kept.last_mut() {
+                *slot = keep;
+            }
+            let id = self.id(keep).unwrap_or_default().to_string();
+            let (kept_id, dropped_id) = (
+                self.store.obj(keep).id.to_string(),
+                self.store.obj(drop).id.to_string(),
+            );
+            self.warn(
+                drop,
+                format!(
+                    "{id} is carried by two objects ({kept_id} and {dropped_id}); kept {kept_id}"
+                ),
+            );
+        }
+        kept
     }
 
     fn info(&self, i: usize) -> ObjectInfo {
@@ -1080,6 +1126,16 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
     }
 }
 
+/// `T1059` or `T1059.001`.
+fn is_technique_id(id: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match id.strip_prefix('T').map(|rest| rest.split_once('.')) {
+        Some(Some((technique, sub))) => digits(technique, 4) && digits(sub, 3),
+        Some(None) => digits(&id[1..], 4),
+        None => false,
+    }
+}
+
 /// The domain a kill chain name belongs to, by ATT&CK's STIX conventions.
 fn kill_chain_domain(kill_chain_name: &str) -> Option<&'static str> {
     match kill_chain_name {
@@ -1149,5 +1205,6 @@ fn source(inputs: &[Input], parts: &[Part<'_>]) -> Source {
             .into_iter()
             .collect(),
         warnings: Vec::new(),
+        cache_key: None,
     }
 }

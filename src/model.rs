@@ -58,6 +58,10 @@ pub struct Source {
     /// The warnings printed while loading and mapping (skipped objects,
     /// undeterminable release, …).
     pub warnings: Vec<String>,
+    /// In a cache file: the full cache key it was written under (its file
+    /// name holds only the first 16 hex digits). Absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_key: Option<String>,
 }
 
 /// One input (file, directory or the embedded example).

@@ -80,6 +80,9 @@ pub struct Outcome {
     pub cache: CacheStatus,
     /// Whether the embedded example bundle was used.
     pub used_example: bool,
+    /// The files read to get the model (the STIX inputs; for a directory,
+    /// every file read in it).
+    pub input_files: Vec<PathBuf>,
     /// Step timings.
     pub timings: Timings,
 }
@@ -93,28 +96,41 @@ pub fn load(request: &Request) -> Result<Outcome> {
         ..Timings::default()
     };
     let used_example = request.stix.is_empty();
+    let input_files: Vec<PathBuf> = inputs
+        .iter()
+        .filter(|i| i.kind != loading::InputKind::Embedded)
+        .flat_map(|i| i.files.iter().map(|f| f.path.clone()))
+        .collect();
 
-    let cache_target = match &request.cache {
+    let key = match &request.cache {
         CachePolicy::Off => None,
-        CachePolicy::Dir(dir) => {
-            let key = cache::cache_key(&inputs, &request.load, &request.map);
-            Some((dir.clone(), cache::cache_file(dir, &key)))
-        }
+        CachePolicy::Dir(_) => Some(cache::cache_key(&inputs, &request.load, &request.map)),
+    };
+    let cache_target = match (&request.cache, &key) {
+        (CachePolicy::Dir(dir), Some(key)) => Some((dir.clone(), cache::cache_file(dir, key))),
+        _ => None,
     };
     let mut unusable = None;
     if let Some((_, path)) = &cache_target {
         let t = Instant::now();
         match cache::read_cache(path) {
-            CacheRead::Hit(model) => {
+            CacheRead::Hit(model) if written_for(&model, &inputs, key.as_deref()) => {
                 timings.cache_read = t.elapsed();
                 check_strict(request, &model.source.warnings)?;
+                let mut model = *model;
+                model.source.cache_key = None;
+                name_current_inputs(&mut model, &inputs);
                 return Ok(Outcome {
-                    model: *model,
+                    model,
                     warnings: Vec::new(),
                     cache: CacheStatus::Hit(path.clone()),
                     used_example,
+                    input_files,
                     timings,
                 });
+            }
+            CacheRead::Hit(_) => {
+                unusable = Some("it was written for other inputs".to_string());
             }
             CacheRead::Missing => {}
             CacheRead::Unusable(reason) => unusable = Some(reason),
@@ -142,6 +158,9 @@ pub fn load(request: &Request) -> Result<Outcome> {
     drop(parsed.parts);
     warnings.extend(map_warnings);
     model.source.warnings = warnings.iter().map(ToString::to_string).collect();
+    // Recorded in the cache file only, so a hit can check it was written
+    // for these inputs.
+    model.source.cache_key = key;
     check_strict(request, &model.source.warnings)?;
 
     let cache = match cache_target {
@@ -150,6 +169,7 @@ pub fn load(request: &Request) -> Result<Outcome> {
             let t = Instant::now();
             cache::write_cache(&dir, &path, &model)?;
             timings.cache_write = t.elapsed();
+            model.source.cache_key = None;
             match unusable {
                 Some(reason) => CacheStatus::Rebuilt { path, reason },
                 None => CacheStatus::Written(path),
@@ -161,8 +181,44 @@ pub fn load(request: &Request) -> Result<Outcome> {
         warnings,
         cache,
         used_example,
+        input_files,
         timings,
     })
+}
+
+/// Whether a cached model was written for these inputs: the key it records
+/// (the file name only holds a prefix) and its inputs' sizes agree.
+fn written_for(model: &Model, inputs: &[loading::Input], key: Option<&str>) -> bool {
+    let sizes_agree = model.source.inputs.len() == inputs.len()
+        && model
+            .source
+            .inputs
+            .iter()
+            .zip(inputs)
+            .all(|(cached, input)| cached.size == input.size);
+    sizes_agree && model.source.cache_key.as_deref() == key
+}
+
+/// A cached model was written by a run that may have named its inputs
+/// differently (another path to the same bytes): record this run's paths.
+fn name_current_inputs(model: &mut Model, inputs: &[loading::Input]) {
+    for (cached, input) in model.source.inputs.iter_mut().zip(inputs) {
+        let path = input.path.display().to_string();
+        if cached.path == path {
+            continue;
+        }
+        let old_prefix = std::mem::replace(&mut cached.path, path.clone());
+        cached.file_name = input
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.clone());
+        for part in &mut cached.parts {
+            if let Some(rest) = part.label.strip_prefix(&old_prefix) {
+                part.label = format!("{path}{rest}");
+            }
+        }
+    }
 }
 
 fn check_strict(request: &Request, warnings: &[String]) -> Result<()> {

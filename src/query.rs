@@ -253,16 +253,86 @@ pub enum Resolved<'m> {
 /// Finds an object by ATT&CK ID (the prefix says the type: `T`, `TA`, `G`,
 /// `S`, `C`, `M`, `DET`, `DC`), or else by exact name or alias
 /// (case-insensitive). An ID carried by both a technique and an old-style
-/// mitigation resolves to the technique.
+/// mitigation resolves to the technique. A name several live objects carry
+/// (`Carbanak` is a group and software; two techniques are named
+/// `Spearphishing Attachment`) is an error listing them.
 pub fn resolve<'m>(model: &'m Model, query: &str) -> Result<Resolved<'m>> {
     let q = query.trim();
     if let Some(found) = resolve_id(model, q) {
         return Ok(found);
     }
-    if let Some(found) = resolve_name(model, q) {
+    match pick(q, name_matches(model, q))? {
+        Some(found) => Ok(found),
+        None => Err(unknown(model, q)),
+    }
+}
+
+/// Like [`resolve`], but only objects of `kind` are candidates, so a name
+/// that a group and a piece of software share finds the one asked for. When
+/// only objects of other kinds match, the error says what they are.
+pub fn resolve_kind<'m>(model: &'m Model, query: &str, kind: ObjectKind) -> Result<Resolved<'m>> {
+    let q = query.trim();
+    if let Some(found) = resolve_id(model, q).filter(|r| r.kind() == kind) {
         return Ok(found);
     }
-    Err(unknown(model, q))
+    let all = name_matches(model, q);
+    let (of_kind, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r.kind() == kind);
+    if let Some(found) = pick(q, of_kind)? {
+        return Ok(found);
+    }
+    let other = resolve_id(model, q).or_else(|| others.into_iter().next());
+    match other {
+        Some(other) => Err(Error::Invalid(format!(
+            "'{q}' is not a {}: it is {}",
+            kind.as_str(),
+            other.describe()
+        ))),
+        None => Err(unknown(model, q)),
+    }
+}
+
+impl Resolved<'_> {
+    /// The kind of object.
+    pub fn kind(&self) -> ObjectKind {
+        match self {
+            Resolved::Technique(_) => ObjectKind::Technique,
+            Resolved::Tactic(_) => ObjectKind::Tactic,
+            Resolved::Group(_) => ObjectKind::Group,
+            Resolved::Software(_) => ObjectKind::Software,
+            Resolved::Campaign(_) => ObjectKind::Campaign,
+            Resolved::Mitigation(_) => ObjectKind::Mitigation,
+            Resolved::Detection(_) => ObjectKind::Detection,
+        }
+    }
+
+    /// Neither revoked nor deprecated.
+    pub fn is_live(&self) -> bool {
+        let live = |i: &ObjectInfo| !i.revoked && !i.deprecated;
+        match self {
+            Resolved::Technique(t) => t.is_live(),
+            Resolved::Tactic(_) => true,
+            Resolved::Group(g) => live(&g.info),
+            Resolved::Software(s) => live(&s.info),
+            Resolved::Campaign(c) => live(&c.info),
+            Resolved::Mitigation(m) => live(&m.info),
+            Resolved::Detection(d) => live(&d.info),
+        }
+    }
+
+    /// `group G0016 (APT29)`, `technique T1059.001 (Command and Scripting
+    /// Interpreter: PowerShell)`, …
+    pub fn describe(&self) -> String {
+        let (id, name) = match self {
+            Resolved::Technique(t) => (&t.technique_id, &t.full_name),
+            Resolved::Tactic(t) => (&t.id, &t.name),
+            Resolved::Group(g) => (&g.info.id, &g.info.name),
+            Resolved::Software(s) => (&s.info.id, &s.info.name),
+            Resolved::Campaign(c) => (&c.info.id, &c.info.name),
+            Resolved::Mitigation(m) => (&m.info.id, &m.info.name),
+            Resolved::Detection(d) => (&d.info.id, &d.info.name),
+        };
+        format!("{} {id} ({name})", self.kind().as_str())
+    }
 }
 
 fn resolve_id<'m>(model: &'m Model, id: &str) -> Option<Resolved<'m>> {
@@ -293,54 +363,80 @@ fn resolve_id<'m>(model: &'m Model, id: &str) -> Option<Resolved<'m>> {
     }
 }
 
-fn resolve_name<'m>(model: &'m Model, name: &str) -> Option<Resolved<'m>> {
+/// Every object whose name (a technique's name or full name, a tactic's
+/// name or shortname) or alias is `name`, case-insensitively.
+fn name_matches<'m>(model: &'m Model, name: &str) -> Vec<Resolved<'m>> {
     let eq = |s: &str| s.eq_ignore_ascii_case(name);
-    let live_first = |live: bool| if live { 0 } else { 1 };
-    let technique = model
-        .techniques
+    let named =
+        |info: &ObjectInfo, aliases: &[String]| eq(&info.name) || aliases.iter().any(|a| eq(a));
+    let mut found: Vec<Resolved<'m>> = Vec::new();
+    found.extend(
+        model
+            .techniques
+            .iter()
+            .filter(|t| eq(&t.name) || eq(&t.full_name))
+            .map(Resolved::Technique),
+    );
+    found.extend(model.tactic(name).map(Resolved::Tactic));
+    found.extend(
+        model
+            .groups
+            .iter()
+            .filter(|g| named(&g.info, &g.aliases))
+            .map(Resolved::Group),
+    );
+    found.extend(
+        model
+            .software
+            .iter()
+            .filter(|s| named(&s.info, &s.aliases))
+            .map(Resolved::Software),
+    );
+    found.extend(
+        model
+            .campaigns
+            .iter()
+            .filter(|c| named(&c.info, &c.aliases))
+            .map(Resolved::Campaign),
+    );
+    found.extend(
+        model
+            .mitigations
+            .iter()
+            .filter(|m| eq(&m.info.name))
+            .map(Resolved::Mitigation),
+    );
+    found.extend(
+        model
+            .detections
+            .iter()
+            .filter(|d| eq(&d.info.name))
+            .map(Resolved::Detection),
+    );
+    found
+}
+
+/// The one object `candidates` mean: the only live one, or the only one.
+/// Several live candidates (or several dead ones and no live one) are an
+/// error that lists them.
+fn pick<'m>(query: &str, candidates: Vec<Resolved<'m>>) -> Result<Option<Resolved<'m>>> {
+    let live: Vec<Resolved<'m>> = candidates
         .iter()
-        .filter(|t| eq(&t.name) || eq(&t.full_name))
-        .min_by_key(|t| live_first(t.is_live()));
-    if let Some(t) = technique {
-        return Some(Resolved::Technique(t));
+        .copied()
+        .filter(Resolved::is_live)
+        .collect();
+    let pool = if live.is_empty() { candidates } else { live };
+    match pool.len() {
+        0 => Ok(None),
+        1 => Ok(pool.into_iter().next()),
+        _ => {
+            let names: Vec<String> = pool.iter().map(Resolved::describe).collect();
+            Err(Error::Invalid(format!(
+                "'{query}' names several objects: {}; give the ID",
+                names.join(", ")
+            )))
+        }
     }
-    if let Some(t) = model.tactic(name) {
-        return Some(Resolved::Tactic(t));
-    }
-    let live = |i: &ObjectInfo| !i.revoked && !i.deprecated;
-    if let Some(g) = model
-        .groups
-        .iter()
-        .filter(|g| eq(&g.info.name) || g.aliases.iter().any(|a| eq(a)))
-        .min_by_key(|g| live_first(live(&g.info)))
-    {
-        return Some(Resolved::Group(g));
-    }
-    if let Some(s) = model
-        .software
-        .iter()
-        .filter(|s| eq(&s.info.name) || s.aliases.iter().any(|a| eq(a)))
-        .min_by_key(|s| live_first(live(&s.info)))
-    {
-        return Some(Resolved::Software(s));
-    }
-    if let Some(c) = model
-        .campaigns
-        .iter()
-        .filter(|c| eq(&c.info.name) || c.aliases.iter().any(|a| eq(a)))
-        .min_by_key(|c| live_first(live(&c.info)))
-    {
-        return Some(Resolved::Campaign(c));
-    }
-    if let Some(m) = model
-        .mitigations
-        .iter()
-        .filter(|m| eq(&m.info.name))
-        .min_by_key(|m| live_first(live(&m.info)))
-    {
-        return Some(Resolved::Mitigation(m));
-    }
-    None
 }
 
 /// The error for an ID or name the model does not have, with the closest
@@ -357,31 +453,33 @@ pub fn unknown(model: &Model, query: &str) -> Error {
 pub fn suggest(model: &Model, query: &str) -> Option<String> {
     let q = query.trim();
     let upper = q.to_ascii_uppercase();
-    let candidates: Vec<(&str, &str)> = all_ids(model);
+    let candidates = all_ids(model);
     let prefix_len = upper
         .chars()
         .take_while(|c| c.is_ascii_alphabetic())
         .count();
     let prefix = &upper[..prefix_len];
     if !prefix.is_empty() && upper.len() > prefix_len {
+        // Live objects first, then the nearest: a revoked ID one edit away
+        // is a worse suggestion than a live one two edits away.
         let best = candidates
             .iter()
-            .filter(|(id, _)| {
+            .filter(|(_, id, _)| {
                 id.starts_with(prefix)
                     && id[prefix.len()..].starts_with(|c: char| c.is_ascii_digit())
             })
-            .map(|(id, name)| (edit_distance(&upper, id), *id, *name))
-            .filter(|(d, _, _)| *d <= 2)
+            .map(|(live, id, name)| (!live, edit_distance(&upper, id), *id, *name))
+            .filter(|(_, d, _, _)| *d <= 2)
             .min();
-        if let Some((_, id, name)) = best {
+        if let Some((_, _, id, name)) = best {
             return Some(format!("{id} ({name})"));
         }
     }
     let lower = q.to_ascii_lowercase();
     if lower.len() >= 3 {
-        if let Some((id, name)) = candidates
+        if let Some((_, id, name)) = candidates
             .iter()
-            .find(|(_, name)| name.to_ascii_lowercase().contains(&lower))
+            .find(|(_, _, name)| name.to_ascii_lowercase().contains(&lower))
         {
             return Some(format!("{id} ({name})"));
         }
@@ -389,8 +487,8 @@ pub fn suggest(model: &Model, query: &str) -> Option<String> {
     None
 }
 
-/// Every (ID, name) in the model, live objects first.
-fn all_ids(model: &Model) -> Vec<(&str, &str)> {
+/// Every (live, ID, name) in the model, live objects first.
+fn all_ids(model: &Model) -> Vec<(bool, &str, &str)> {
     let mut ids: Vec<(bool, &str, &str)> = Vec::new();
     ids.extend(
         model
@@ -414,7 +512,7 @@ fn all_ids(model: &Model) -> Vec<(&str, &str)> {
         .chain(model.detections.iter().map(|d| &d.info));
     ids.extend(infos.map(|i| (!i.revoked && !i.deprecated, i.id.as_str(), i.name.as_str())));
     ids.sort_by_key(|(live, _, _)| !*live);
-    ids.into_iter().map(|(_, id, name)| (id, name)).collect()
+    ids
 }
 
 /// The closest of `candidates` to `query` within edit distance 3.

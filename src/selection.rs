@@ -636,12 +636,9 @@ fn find_named<'m, T: Named>(model: &'m Model, query: &str, criteria: &Criteria) 
     let found = match T::by_id(model, query) {
         Some(found) => found,
         None => {
-            let resolved = query::resolve(model, query)?;
+            let resolved = query::resolve_kind(model, query, T::KIND)?;
             T::from_resolved(resolved).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "'{query}' is not a {kind}: it is {}",
-                    describe_resolved(resolved)
-                ))
+                Error::Internal(format!("'{query}' resolved to {}", resolved.describe()))
             })?
         }
     };
@@ -663,18 +660,6 @@ fn find_named<'m, T: Named>(model: &'m Model, query: &str, criteria: &Criteria) 
         )));
     }
     Ok(found)
-}
-
-fn describe_resolved(resolved: Resolved<'_>) -> String {
-    match resolved {
-        Resolved::Technique(t) => format!("technique {} ({})", t.technique_id, t.name),
-        Resolved::Tactic(t) => format!("tactic {} ({})", t.id, t.name),
-        Resolved::Group(g) => format!("group {} ({})", g.info.id, g.info.name),
-        Resolved::Software(s) => format!("software {} ({})", s.info.id, s.info.name),
-        Resolved::Campaign(c) => format!("campaign {} ({})", c.info.id, c.info.name),
-        Resolved::Mitigation(m) => format!("mitigation {} ({})", m.info.id, m.info.name),
-        Resolved::Detection(d) => format!("detection {} ({})", d.info.id, d.info.name),
-    }
 }
 
 fn find_platform(model: &Model, query: &str) -> Result<String> {

@@ -531,3 +531,160 @@ fn query_input_errors_are_clear() {
     let out = run(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
+
+#[test]
+fn an_output_that_is_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("in.json");
+    fs::copy(fixture("stix/stix20.json"), &bundle).unwrap();
+    let before = fs::read(&bundle).unwrap();
+    for args in [
+        vec![
+            "map",
+            "--stix",
+            path(&bundle),
+            "--no-cache",
+            "--out",
+            path(&bundle),
+        ],
+        vec![
+            "export",
+            "navigator",
+            "--stix",
+            path(&bundle),
+            "--no-cache",
+            "-o",
+            path(&bundle),
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("this is an input of the run"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            fs::read(&bundle).unwrap(),
+            before,
+            "{args:?} left the input as it was"
+        );
+    }
+    // Through another path to the same file, too.
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&bundle, &link).unwrap();
+    let out = run(&[
+        "map",
+        "--stix",
+        path(&bundle),
+        "--no-cache",
+        "--out",
+        path(&link),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn devices_and_fifos_are_not_read() {
+    let out = run(&["map", "--no-cache", "--stix", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/dev/zero: cannot read: not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let out = run(&["map", "--no-cache", "--stix", path(&fifo)]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "a FIFO is refused rather than waited on"
+        );
+    }
+}
+
+#[test]
+fn a_cache_file_is_used_only_for_the_inputs_it_was_written_for() {
+    let cache = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let first = work.path().join("first.json");
+    let second = work.path().join("second.json");
+    fs::copy(fixture("stix/stix20.json"), &first).unwrap();
+    fs::copy(fixture("stix/stix20.json"), &second).unwrap();
+    let map = |p: &Path| {
+        run(&[
+            "map",
+            "--cache-dir",
+            path(cache.path()),
+            "--stix",
+            path(p),
+            "--out",
+            "-",
+            "-q",
+        ])
+    };
+    assert_eq!(map(&first).status.code(), Some(0));
+    // The same bytes under another name: a hit, but the model names this run's file.
+    let hit = map(&second);
+    let model: serde_json::Value = serde_json::from_slice(&hit.stdout).unwrap();
+    assert_eq!(model["source"]["inputs"][0]["path"], path(&second));
+    assert_eq!(model["source"]["inputs"][0]["file_name"], "second.json");
+    assert!(
+        model["source"].get("cache_key").is_none(),
+        "the key stays in the cache file"
+    );
+    // A cache file copied under another key is not trusted.
+    let other = work.path().join("other.json");
+    fs::copy(fixture("stix/mobile-small.json"), &other).unwrap();
+    let out = run(&[
+        "map",
+        "--cache-dir",
+        path(cache.path()),
+        "--stix",
+        path(&other),
+    ]);
+    let written = stdout(&out).trim().to_string();
+    let cached = cache_files(cache.path());
+    let existing = cache.path().join(
+        cached
+            .iter()
+            .find(|f| !written.ends_with(f.as_str()))
+            .unwrap(),
+    );
+    fs::copy(&existing, &written).unwrap();
+    let out = run(&[
+        "map",
+        "--cache-dir",
+        path(cache.path()),
+        "--stix",
+        path(&other),
+    ]);
+    assert!(
+        stderr(&out).contains("written for other inputs"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("cache: rebuilt"), "{}", stderr(&out));
+}
+
+#[test]
+fn options_are_checked_and_empty_variables_are_unset() {
+    let out = run(&["map", "--no-cache", "--attack-version", "banana"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected an ATT&CK release such as 18.1"),
+        "{}",
+        stderr(&out)
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let out = attackmap()
+        .args(["map", "-q", "--cache-dir", path(cache.path())])
+        .env("ATTACKMAP_STIX", "")
+        .env("ATTACKMAP_TEMPLATE_DIR", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

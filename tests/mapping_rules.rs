@@ -422,3 +422,120 @@ fn the_example_bundle_has_every_shape_the_readme_promises() {
         model.source.warnings
     );
 }
+
+#[test]
+fn one_object_per_attack_id_and_technique_ids_are_checked() {
+    let model = common::fixture_model("mapping/duplicate-ids.json");
+    let ids: Vec<&str> = model
+        .techniques
+        .iter()
+        .map(|t| t.technique_id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["T1001", "T1002"],
+        "one T1001; the ID with a path in it is skipped"
+    );
+    assert_eq!(
+        model.technique("T1001").unwrap().name,
+        "Current Copy",
+        "the newer copy is kept"
+    );
+    assert_eq!(
+        model.source.warnings.len(),
+        2,
+        "{:?}",
+        model.source.warnings
+    );
+    assert!(model.source.warnings[0].contains("'../../x/T0999' is not a technique ID"));
+    assert!(model.source.warnings[1].contains("T1001 is carried by two objects"));
+}
+
+#[test]
+fn two_releases_of_one_domain_are_refused() {
+    // stix21.json says 17.1 (x-mitre-collection); stix20.json is inferred as 18.1.
+    let inputs = loading::read_inputs(&[
+        common::fixture("stix/stix20.json"),
+        common::fixture("stix/stix21.json"),
+    ])
+    .unwrap();
+    let err = loading::parse_inputs(&inputs, &LoadOptions::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("are two releases of enterprise-attack (ATT&CK 18.1 and 17.1)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("stix20.json") && message.contains("stix21.json"),
+        "{message}"
+    );
+    // One release given twice is fine.
+    let same = loading::read_inputs(&[
+        common::fixture("stix/stix20.json"),
+        common::fixture("stix/stix20.json"),
+    ])
+    .unwrap();
+    assert!(loading::parse_inputs(&same, &LoadOptions::default()).is_ok());
+}
+
+#[test]
+fn a_directory_mixing_a_cti_tree_and_bundles_reads_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundles = dir.path().join("bundles");
+    let tree = dir
+        .path()
+        .join("deep")
+        .join("cti")
+        .join("enterprise-attack");
+    std::fs::create_dir_all(&bundles).unwrap();
+    std::fs::copy(
+        common::fixture("stix/mobile-small.json"),
+        bundles.join("mobile.json"),
+    )
+    .unwrap();
+    copy_dir(&common::fixture("cti/enterprise-attack"), &tree);
+    let model = common::map_files(&[dir.path().to_path_buf()]);
+    assert_eq!(model.source.domains, ["enterprise-attack", "mobile-attack"]);
+    let labels: Vec<&str> = model.source.inputs[0]
+        .parts
+        .iter()
+        .map(|p| p.label.as_str())
+        .collect();
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.ends_with("deep/cti/enterprise-attack")),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l.ends_with("bundles/mobile.json")),
+        "{labels:?}"
+    );
+    // The whole-domain bundle beside the per-object files is not read twice.
+    assert_eq!(
+        model
+            .techniques
+            .iter()
+            .filter(|t| t.technique_id == "T1059")
+            .count(),
+        1
+    );
+    assert!(
+        model.source.warnings.is_empty(),
+        "{:?}",
+        model.source.warnings
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -19,7 +19,7 @@ use attackmap::export::table::RowKind;
 use attackmap::export::templates::{TemplateOptions, Templates};
 use attackmap::export::xlsx::XlsxOptions;
 use attackmap::export::{self, Document, Each, ExportOptions, Exporter};
-use attackmap::fsutil::{write_atomic, write_atomic_all};
+use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic, write_atomic_all};
 use attackmap::mapping::MapOptions;
 use attackmap::selection::Criteria;
 
@@ -301,6 +301,15 @@ impl ExportArgs {
     }
 }
 
+impl ExportArgs {
+    /// The files this run reads (`read` plus a `--template` file), which
+    /// its outputs must not overwrite.
+    fn read_files(&self, mut read: Vec<PathBuf>) -> Vec<PathBuf> {
+        read.extend(self.template.clone());
+        read
+    }
+}
+
 /// Runs `attackmap export`.
 pub fn run(args: &ExportArgs) -> Result<i32> {
     let exporter = export::exporter(&args.format)?;
@@ -335,18 +344,20 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
     }
 
     if let Some(path) = &args.from_context {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        let bytes = attackmap::fsutil::read_bytes(path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;
         let context = export::context_from_json(path, &bytes)?;
         let bytes = export::output(exporter, &templates, &context, &args.options())?;
         let default_name = format!("{}.{}", exporter.name(), exporter.extension());
-        write_one(args, &target, &default_name, &bytes, None)?;
+        let inputs = args.read_files(vec![path.clone()]);
+        write_one(args, &target, &default_name, &bytes, None, &inputs)?;
         return Ok(EXIT_OK);
     }
 
     let loaded = args.inputs.load(args.map_options())?;
+    let inputs = args.read_files(loaded.input_files.clone());
     let criteria = args.selection.criteria()?;
     let options = args.options();
     let documents = export::prepare(&loaded.model, &criteria, exporter, &options, args.each)?;
@@ -381,7 +392,9 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
             } else {
                 name
             };
-            files.push((dir.join(name), text.as_slice()));
+            let path = dir.join(name);
+            refuse_overwriting_inputs(&path, &inputs)?;
+            files.push((path, text.as_slice()));
         }
         write_atomic_all(&files)?;
         let techniques: usize = documents.iter().map(|d| d.techniques).sum();
@@ -403,7 +416,7 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
         _ => return Err(Error::Internal("no document to write".to_string())),
     };
     let default_name = default_file_name(exporter, &criteria, &loaded.model, args.context);
-    write_one(args, &target, &default_name, text, Some(doc))?;
+    write_one(args, &target, &default_name, text, Some(doc), &inputs)?;
     Ok(EXIT_OK)
 }
 
@@ -449,6 +462,7 @@ fn write_one(
     default_name: &str,
     bytes: &[u8],
     doc: Option<&Document>,
+    inputs: &[PathBuf],
 ) -> Result<()> {
     let path = match target {
         Target::Stdout => return write_stdout(bytes),
@@ -461,6 +475,7 @@ fn write_one(
             dir.join(default_name)
         }
     };
+    refuse_overwriting_inputs(&path, inputs)?;
     write_atomic(&path, bytes)?;
     let what = if args.context { "context" } else { "output" };
     match doc {

@@ -59,7 +59,7 @@ pub struct InputArgs {
 
     /// The ATT&CK release of the inputs (e.g. 18.1), for data that does not
     /// say it; overrides what the data says.
-    #[arg(long, value_name = "VERSION", global = true)]
+    #[arg(long, value_name = "VERSION", global = true, value_parser = parse_release)]
     pub attack_version: Option<String>,
 
     /// Print nothing on stderr but errors.
@@ -73,6 +73,9 @@ pub struct Loaded {
     pub model: Model,
     /// How it was obtained, when it was mapped from STIX.
     pub outcome: Option<OutcomeInfo>,
+    /// The files read for it (STIX inputs or the model file): outputs must
+    /// not overwrite them.
+    pub input_files: Vec<PathBuf>,
 }
 
 /// What the pipeline reported.
@@ -174,10 +177,12 @@ impl InputArgs {
     /// example notice and the warnings on stderr.
     pub fn load(&self, map: MapOptions) -> Result<Loaded> {
         if let Some(model) = self.model_file() {
+            let input_files = vec![model.clone()];
             let model = pipeline::load_model_file(&model)?;
             return Ok(Loaded {
                 model,
                 outcome: None,
+                input_files,
             });
         }
         let source = self.stix_source()?;
@@ -192,10 +197,12 @@ impl InputArgs {
             warnings,
             cache,
             timings,
+            input_files,
             ..
         } = outcome;
         Ok(Loaded {
             model,
+            input_files,
             outcome: Some(OutcomeInfo {
                 cache,
                 timings,
@@ -263,5 +270,24 @@ fn notice(source: &StixSource) {
                  attackmap: for real data run `attackmap fetch` (downloads and verifies the latest enterprise release), or pass --stix FILE."
             );
         }
+    }
+}
+
+/// `--attack-version`: a release number as ATT&CK writes them (`18`,
+/// `18.1`, `11.0-beta`).
+fn parse_release(text: &str) -> std::result::Result<String, String> {
+    let (number, suffix) = text.split_once('-').unwrap_or((text, ""));
+    let parts: Vec<&str> = number.split('.').collect();
+    let numeric = parts.len() <= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()));
+    let suffix_ok = suffix
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if numeric && suffix_ok && (suffix.is_empty() || !text.ends_with('-')) {
+        Ok(text.to_string())
+    } else {
+        Err("expected an ATT&CK release such as 18.1".to_string())
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use attackmap::cache::model_to_json;
 use attackmap::error::{EXIT_OK, Result};
-use attackmap::fsutil::write_atomic;
+use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
 use attackmap::model::Model;
 use attackmap::pipeline::{CacheStatus, Timings};
@@ -51,6 +51,7 @@ pub fn run(args: &MapArgs) -> Result<i32> {
             None
         }
         Some(path) => {
+            refuse_overwriting_inputs(path, &loaded.input_files)?;
             write_atomic(path, &model_to_json(&loaded.model, !args.compact)?)?;
             Some(path.clone())
         }

@@ -73,6 +73,7 @@ enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    forget_empty_variables();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -102,6 +103,25 @@ pub fn main() -> i32 {
         Err(err) => {
             eprintln!("attackmap: error: {err}");
             err.exit_code()
+        }
+    }
+}
+
+/// attackmap's environment variables that are set but empty count as unset
+/// (`ATTACKMAP_CACHE_DIR= attackmap map` uses the default cache directory
+/// rather than failing with "a value is required").
+fn forget_empty_variables() {
+    const VARIABLES: [&str; 4] = [
+        "ATTACKMAP_CACHE_DIR",
+        "ATTACKMAP_DATA_DIR",
+        "ATTACKMAP_TEMPLATE_DIR",
+        "ATTACKMAP_STIX",
+    ];
+    for name in VARIABLES {
+        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+            // SAFETY: called first thing in `main`, before attackmap starts
+            // any thread, so nothing reads the environment concurrently.
+            unsafe { std::env::remove_var(name) };
         }
     }
 }

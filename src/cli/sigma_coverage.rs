@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
 use attackmap::export::navigator::{self, Layer};
 use attackmap::export::sigma::LEVELS;
-use attackmap::fsutil::write_atomic;
+use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
 use attackmap::sigma::Judge;
 use attackmap::sigma::coverage::{
@@ -123,6 +123,15 @@ pub fn run(args: &CoverageArgs) -> Result<i32> {
     let judge = Judge::new(model);
     let options = args.options();
     let covered = coverage::coverage(&judge, &args.paths, &options)?;
+    if let Some(path) = args.layer_file() {
+        let read: Vec<PathBuf> = loaded
+            .input_files
+            .iter()
+            .chain(&covered.file_paths)
+            .cloned()
+            .collect();
+        refuse_overwriting_inputs(path, &read)?;
+    }
     // An unknown group is an error before anything is written.
     let report = match args.gaps_for.as_slice() {
         [] => None,

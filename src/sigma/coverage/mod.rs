@@ -276,6 +276,8 @@ pub struct TechniqueCoverage<'m> {
 pub struct Coverage<'m> {
     /// Rule files read or tried.
     pub files: usize,
+    /// Their paths.
+    pub file_paths: Vec<PathBuf>,
     /// The rules that count (after `--min-level` / `--status`), in file
     /// order.
     pub rules: Vec<CoveredRule>,
@@ -341,6 +343,7 @@ pub fn coverage<'m>(
         judge,
         coverage: Coverage {
             files: files.len(),
+            file_paths: files.clone(),
             problems,
             ..Coverage::default()
         },
