@@ -47,25 +47,11 @@ impl Filter {
     pub fn validate(&self, model: &Model) -> Result<()> {
         if let Some(tactic) = &self.tactic {
             if model.tactic(tactic).is_none() {
-                let names: Vec<&str> = model.tactics.iter().map(|t| t.shortname.as_str()).collect();
-                return Err(Error::UnknownId {
-                    id: tactic.clone(),
-                    suggestion: closest(tactic, names.iter().copied()).map(str::to_string),
-                });
+                return Err(unknown_tactic(model, tactic));
             }
         }
         if let Some(platform) = &self.platform {
-            let known: Vec<&str> = model
-                .domains
-                .iter()
-                .flat_map(|d| d.platforms.iter().map(String::as_str))
-                .collect();
-            if !known.iter().any(|p| p.eq_ignore_ascii_case(platform)) {
-                return Err(Error::Invalid(format!(
-                    "unknown platform '{platform}'; the loaded data has: {}",
-                    known.join(", ")
-                )));
-            }
+            find_platform(model, platform)?;
         }
         if let Some(domain) = &self.domain {
             if !model.domains.iter().any(|d| domain_matches(&d.id, domain)) {
@@ -78,6 +64,42 @@ impl Filter {
         }
         Ok(())
     }
+}
+
+/// The error for a tactic the loaded data does not have, with the closest
+/// shortname.
+pub fn unknown_tactic(model: &Model, query: &str) -> Error {
+    let names: Vec<&str> = model.tactics.iter().map(|t| t.shortname.as_str()).collect();
+    let suggestion = closest(query, names.iter().copied())
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    Error::Invalid(format!(
+        "unknown tactic '{query}'{suggestion}; the loaded data has: {}",
+        unique.join(", ")
+    ))
+}
+
+/// The platform as the data spells it (`windows` → `Windows`); an unknown
+/// one is an error with the closest name and the list.
+pub fn find_platform(model: &Model, query: &str) -> Result<String> {
+    let known: std::collections::BTreeSet<&str> = model
+        .domains
+        .iter()
+        .flat_map(|d| d.platforms.iter().map(String::as_str))
+        .collect();
+    if let Some(p) = known.iter().find(|p| p.eq_ignore_ascii_case(query.trim())) {
+        return Ok(p.to_string());
+    }
+    let suggestion = closest(query, known.iter().copied())
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    Err(Error::Invalid(format!(
+        "unknown platform '{query}'{suggestion}; the loaded data has: {}",
+        known.into_iter().collect::<Vec<_>>().join(", ")
+    )))
 }
 
 /// `enterprise` matches `enterprise-attack`.
@@ -145,7 +167,8 @@ impl Count {
     }
 }
 
-/// The `n` techniques with the highest count, highest first; ties by ID.
+/// The `n` techniques with the highest count (all of them for 0), highest
+/// first; ties by ID.
 pub fn top<'m>(
     model: &'m Model,
     by: Count,

@@ -25,7 +25,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::query::{self, Resolved, closest, domain_matches};
+use crate::query::{self, Resolved, domain_matches};
 
 /// A technique ID as the user gave it, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,11 +298,7 @@ impl<'m> Selection<'m> {
                 .filter(|t| tactic_matches(&tactic_ref(t), query))
                 .collect();
             if found.is_empty() {
-                let names: Vec<&str> = model.tactics.iter().map(|t| t.shortname.as_str()).collect();
-                return Err(Error::UnknownId {
-                    id: query.clone(),
-                    suggestion: closest(query, names.iter().copied()).map(str::to_string),
-                });
+                return Err(query::unknown_tactic(model, query));
             }
             for t in found {
                 if !selection.tactics.iter().any(|x| x.stix_id == t.stix_id) {
@@ -311,7 +307,7 @@ impl<'m> Selection<'m> {
             }
         }
         for query in &criteria.platforms {
-            let platform = find_platform(model, query)?;
+            let platform = query::find_platform(model, query)?;
             if !selection.platforms.contains(&platform) {
                 selection.platforms.push(platform);
             }
@@ -660,24 +656,6 @@ fn find_named<'m, T: Named>(model: &'m Model, query: &str, criteria: &Criteria) 
         )));
     }
     Ok(found)
-}
-
-fn find_platform(model: &Model, query: &str) -> Result<String> {
-    let known: BTreeSet<&str> = model
-        .domains
-        .iter()
-        .flat_map(|d| d.platforms.iter().map(String::as_str))
-        .collect();
-    if let Some(p) = known.iter().find(|p| p.eq_ignore_ascii_case(query.trim())) {
-        return Ok(p.to_string());
-    }
-    let suggestion = closest(query, known.iter().copied())
-        .map(|s| format!(" (did you mean {s}?)"))
-        .unwrap_or_default();
-    Err(Error::Invalid(format!(
-        "unknown platform '{query}'{suggestion}; the loaded data has: {}",
-        known.into_iter().collect::<Vec<_>>().join(", ")
-    )))
 }
 
 #[cfg(test)]

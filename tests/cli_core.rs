@@ -522,7 +522,19 @@ fn query_input_errors_are_clear() {
     let out = run(&["query", "gaps", "--tactic", "executon", "--no-cache", "-q"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("did you mean execution?"),
+        stderr(&out).contains("unknown tactic 'executon' (did you mean execution?)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("the loaded data has: "),
+        "the message lists the tactics: {}",
+        stderr(&out)
+    );
+    let out = run(&["query", "gaps", "--platform", "windws", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown platform 'windws' (did you mean Windows?)"),
         "{}",
         stderr(&out)
     );

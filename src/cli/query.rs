@@ -83,7 +83,7 @@ pub struct TopArgs {
     /// What to count: groups, software, campaigns, mitigations or detections.
     #[arg(long, default_value = "groups")]
     pub by: String,
-    /// How many techniques.
+    /// How many techniques (0: all).
     #[arg(short = 'n', long = "limit", default_value_t = 10)]
     pub limit: usize,
 }
