@@ -379,6 +379,44 @@ fn strict_turns_warnings_into_a_failure() {
     );
 }
 
+/// `--procedures` prints each relationship's description under the line it
+/// belongs to, on the technique's side and on the other objects' side; the
+/// texts are those of the example bundle's relationships.
+#[test]
+fn show_procedures_on_every_side_of_a_relationship() {
+    let show = |id: &str| {
+        let out = run(&["show", id, "--procedures", "--no-cache", "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let group = show("G0016");
+    assert!(
+        group.contains(
+            "T1053.005  Scheduled Task  [direct]\n      APT29 created scheduled tasks to relaunch its backdoor (example)."
+        ),
+        "{group}"
+    );
+    let software = show("S0363");
+    assert!(
+        software.contains(
+            "T1566.001  Spearphishing Attachment\n      Empire can use this technique (example)."
+        ),
+        "{software}"
+    );
+    let campaign = show("C0024");
+    assert!(
+        campaign.contains("T1027      Obfuscated Files or Information\n      During the SolarWinds Compromise, payloads were obfuscated (example)."),
+        "{campaign}"
+    );
+    let mitigation = show("M1038");
+    assert!(
+        mitigation.contains("T1059      Command and Scripting Interpreter\n      Allow only approved interpreters to run."),
+        "{mitigation}"
+    );
+    let without = run(&["show", "M1038", "--no-cache", "-q"]);
+    assert!(!stdout(&without).contains("Allow only approved"));
+}
+
 #[test]
 fn show_answers_for_every_kind_of_object() {
     let show = |id: &str| {

@@ -26,7 +26,9 @@ pub struct ShowArgs {
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
 
-    /// Print the procedure examples (relationship descriptions) in text output.
+    /// Print the procedure examples (relationship descriptions) in text
+    /// output: under each related object of a technique, and under each
+    /// technique of a group, software, campaign or mitigation.
     #[arg(long)]
     pub procedures: bool,
 }
@@ -136,7 +138,15 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             r.field("aliases", g.aliases.join(", "));
             r.list("techniques", &g.techniques, |x| {
                 let how = how_related(x.relation, &x.via_campaigns);
-                format!("{:<10} {}  [{how}]", x.id, x.name)
+                let procedure = procedures
+                    .then(|| group_procedure(model, &x.id, &g.info.id))
+                    .flatten();
+                format!(
+                    "{:<10} {}  [{how}]{}",
+                    x.id,
+                    x.name,
+                    procedure_suffix(&procedure, procedures)
+                )
             });
             r.list("software", &g.software, named);
             r.list("campaigns", &g.campaigns, named);
@@ -145,7 +155,9 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             info_text(&mut r, &s.kind, &s.info);
             r.field("aliases", s.aliases.join(", "));
             r.field("platforms", s.platforms.join(", "));
-            r.list("techniques", &s.techniques, technique_ref);
+            r.list("techniques", &s.techniques, |x| {
+                technique_line(model, x, &s.info.id, |t| &t.software, procedures)
+            });
             r.list("groups", &s.groups, named);
             r.list("campaigns", &s.campaigns, named);
         }
@@ -155,12 +167,16 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             r.field("first seen", c.first_seen.as_deref().unwrap_or_default());
             r.field("last seen", c.last_seen.as_deref().unwrap_or_default());
             r.list("attributed to", &c.groups, named);
-            r.list("techniques", &c.techniques, technique_ref);
+            r.list("techniques", &c.techniques, |x| {
+                technique_line(model, x, &c.info.id, |t| &t.campaigns, procedures)
+            });
             r.list("software", &c.software, named);
         }
         Resolved::Mitigation(m) => {
             info_text(&mut r, "mitigation", &m.info);
-            r.list("mitigates", &m.techniques, technique_ref);
+            r.list("mitigates", &m.techniques, |x| {
+                technique_line(model, x, &m.info.id, |t| &t.mitigations, procedures)
+            });
         }
         Resolved::Detection(d) => {
             let kind = match d.kind {
@@ -190,6 +206,39 @@ fn how_related(relation: Relation, via_campaigns: &[NamedRef]) -> String {
 
 fn named(n: &NamedRef) -> String {
     format!("{:<10} {}", n.id, n.name)
+}
+
+/// The procedure example of a group's direct use of a technique, read
+/// from the technique's side of the model, where it is kept.
+fn group_procedure(model: &Model, technique: &str, group: &str) -> Option<String> {
+    let t = model.technique(technique)?;
+    let g = t.groups.iter().find(|g| g.id == group)?;
+    g.procedure.clone()
+}
+
+/// A technique of a software, campaign or mitigation, with the description
+/// of the relationship when `procedures` is set. `side` picks the list of
+/// the technique in which `object` appears.
+fn technique_line(
+    model: &Model,
+    t: &TechniqueRef,
+    object: &str,
+    side: fn(&Technique) -> &Vec<Related>,
+    procedures: bool,
+) -> String {
+    let procedure = if procedures {
+        model
+            .technique(&t.id)
+            .and_then(|x| side(x).iter().find(|r| r.id == object))
+            .and_then(|r| r.procedure.clone())
+    } else {
+        None
+    };
+    format!(
+        "{}{}",
+        technique_ref(t),
+        procedure_suffix(&procedure, procedures)
+    )
 }
 
 fn technique_ref(t: &TechniqueRef) -> String {
