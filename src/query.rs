@@ -5,6 +5,8 @@
 //! Queries skip revoked and deprecated techniques and objects unless the
 //! [`Filter`] asks for them.
 
+use serde::Serialize;
+
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -100,6 +102,64 @@ pub fn find_platform(model: &Model, query: &str) -> Result<String> {
         "unknown platform '{query}'{suggestion}; the loaded data has: {}",
         known.into_iter().collect::<Vec<_>>().join(", ")
     )))
+}
+
+/// A part of detection strategies that the model does not hold as an object
+/// of its own (ATT&CK v18): a data component (`DC0032`) or an analytic
+/// (`AN1252`), found by scanning the detection strategies that name it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DetectionPart<'m> {
+    /// The ID asked for, as the data spells it.
+    pub id: String,
+    /// The data component's name; analytics have none in the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `data-component` or `analytic`.
+    pub kind: &'static str,
+    /// The detection strategies that read it (data component) or hold it
+    /// (analytic), in model order.
+    pub detection_strategies: Vec<NamedRef>,
+    /// The techniques those strategies detect, by ID, without repeats.
+    pub techniques: Vec<&'m TechniqueRef>,
+}
+
+/// The data component or analytic with this ID, when the loaded detection
+/// strategies name it; `None` for any other ID.
+pub fn detection_part<'m>(model: &'m Model, query: &str) -> Option<DetectionPart<'m>> {
+    let q = query.trim();
+    let mut part: Option<DetectionPart<'m>> = None;
+    for d in &model.detections {
+        let component = d
+            .data_components
+            .iter()
+            .find(|c| c.id.eq_ignore_ascii_case(q));
+        let analytic = d.analytics.iter().find(|a| a.eq_ignore_ascii_case(q));
+        let (id, name, kind) = match (component, analytic) {
+            (Some(c), _) => (c.id.clone(), Some(c.name.clone()), "data-component"),
+            (None, Some(a)) => (a.clone(), None, "analytic"),
+            (None, None) => continue,
+        };
+        let entry = part.get_or_insert_with(|| DetectionPart {
+            id,
+            name,
+            kind,
+            detection_strategies: Vec::new(),
+            techniques: Vec::new(),
+        });
+        entry.detection_strategies.push(NamedRef {
+            id: d.info.id.clone(),
+            name: d.info.name.clone(),
+        });
+        for t in &d.techniques {
+            if !entry.techniques.iter().any(|x| x.id == t.id) {
+                entry.techniques.push(t);
+            }
+        }
+    }
+    if let Some(p) = part.as_mut() {
+        p.techniques.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    part
 }
 
 /// `enterprise` matches `enterprise-attack`.

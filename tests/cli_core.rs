@@ -417,6 +417,36 @@ fn show_procedures_on_every_side_of_a_relationship() {
     assert!(!stdout(&without).contains("Allow only approved"));
 }
 
+/// Data components and analytics (ATT&CK v18) are not objects of the
+/// model; `show` finds them in the example's detection strategies.
+#[test]
+fn show_finds_data_components_and_analytics_in_strategies() {
+    let out = run(&["show", "DC0032", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("DC0032 Process Creation (data component)\n"),
+        "{text}"
+    );
+    assert!(text.contains("in detection strategies (3)"), "{text}");
+    assert!(
+        text.contains("  T1566.001  Spearphishing Attachment"),
+        "{text}"
+    );
+    let out = run(&["show", "AN1252", "--format", "json", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["kind"], "analytic");
+    assert_eq!(json["detection_strategies"][0]["id"], "DET0455");
+    assert_eq!(json["techniques"][0]["id"], "T1059.001");
+    let out = run(&["show", "DC0099", "--no-cache", "-q"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown part is still unknown"
+    );
+}
+
 #[test]
 fn show_answers_for_every_kind_of_object() {
     let show = |id: &str| {
@@ -737,4 +767,31 @@ fn options_are_checked_and_empty_variables_are_unset() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A model file is read alone; among other `--stix` inputs it is refused
+/// with a message that says what it is, not a STIX parse error.
+#[test]
+fn a_model_mixed_with_bundles_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("example.model.json");
+    common::expect_success(&run(&["map", "--no-cache", "-q", "--out", path(&model)]));
+    let alone = run(&["show", "T1059", "--stix", path(&model), "-q"]);
+    assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+    let bundle = fixture("stix/stix20.json");
+    let mixed = run(&[
+        "show",
+        "T1059",
+        "--stix",
+        path(&model),
+        "--stix",
+        path(&bundle),
+        "-q",
+    ]);
+    assert_eq!(mixed.status.code(), Some(2));
+    let err = stderr(&mixed);
+    assert!(
+        err.contains("example.model.json: this is an attackmap model, which is read alone"),
+        "{err}"
+    );
 }

@@ -458,3 +458,36 @@ fn source_and_domain_come_from_the_data() {
         model.source.warnings
     );
 }
+
+/// `show DC…` / `show AN…` scan the detection strategies; every data
+/// component and analytic the oracle derives for a technique is found that
+/// way, with exactly the techniques the oracle derives it for.
+#[test]
+fn data_components_and_analytics_are_found_through_strategies() {
+    let Some((model, oracle)) = with_both() else {
+        return;
+    };
+    let mut expected: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for (id, t) in oracle["techniques"].as_object().unwrap() {
+        let derived = &t["derived"];
+        for key in ["datacomponents_via_analytics", "analytics"] {
+            for part in ids(&derived[key]) {
+                expected.entry(part).or_default().insert(id.clone());
+            }
+        }
+    }
+    assert!(expected.len() > 1000, "{} parts", expected.len());
+    for (part, techniques) in &expected {
+        let found = attackmap::query::detection_part(model, part)
+            .unwrap_or_else(|| panic!("{part} not found in any strategy"));
+        let got: BTreeSet<String> = found.techniques.iter().map(|t| t.id.clone()).collect();
+        assert_eq!(&got, techniques, "{part}");
+    }
+    let dc = attackmap::query::detection_part(model, "dc0032").unwrap();
+    assert_eq!(
+        (dc.id.as_str(), dc.name.as_deref(), dc.kind),
+        ("DC0032", Some("Process Creation"), "data-component")
+    );
+    assert_eq!(dc.techniques.len(), 452);
+    assert!(attackmap::query::detection_part(model, "DC9999").is_none());
+}

@@ -176,7 +176,7 @@ impl InputArgs {
     /// model, or by mapping the STIX inputs through the cache. Prints the
     /// example notice and the warnings on stderr.
     pub fn load(&self, map: MapOptions) -> Result<Loaded> {
-        if let Some(model) = self.model_file() {
+        if let Some(model) = self.model_file()? {
             let input_files = vec![model.clone()];
             let model = pipeline::load_model_file(&model)?;
             return Ok(Loaded {
@@ -211,14 +211,25 @@ impl InputArgs {
         })
     }
 
-    /// `--model`, or a single `--stix` file that is a model file.
-    fn model_file(&self) -> Option<PathBuf> {
+    /// `--model`, or a single `--stix` file that is a model file. A model
+    /// among several `--stix` inputs is refused: it is already mapped and
+    /// cannot be merged with bundles.
+    fn model_file(&self) -> Result<Option<PathBuf>> {
         if let Some(model) = &self.model {
-            return Some(model.clone());
+            return Ok(Some(model.clone()));
         }
+        let is_model = |p: &PathBuf| p.is_file() && looks_like_model_file(p);
         match self.stix.as_slice() {
-            [single] if single.is_file() && looks_like_model_file(single) => Some(single.clone()),
-            _ => None,
+            [single] if is_model(single) => Ok(Some(single.clone())),
+            several => match several.iter().find(|p| is_model(p)) {
+                Some(model) => Err(Error::Invalid(format!(
+                    "{}: this is an attackmap model, which is read alone (--model FILE or a \
+                     single --stix path); map the STIX bundles it came from together with the \
+                     other inputs instead",
+                    model.display()
+                ))),
+                None => Ok(None),
+            },
         }
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::mapping::MapOptions;
 use attackmap::model::*;
-use attackmap::query::{self, Resolved};
+use attackmap::query::{self, DetectionPart, Resolved};
 
 use super::inputs::InputArgs;
 use super::output::write_stdout;
@@ -17,8 +17,9 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
 
-    /// An ATT&CK ID (T1059.001, TA0002, G0016, S0154, C0024, M1038, DET0455)
-    /// or an exact name or alias ("APT29", "PowerShell").
+    /// An ATT&CK ID (T1059.001, TA0002, G0016, S0154, C0024, M1038, DET0455,
+    /// and in ATT&CK v18 data components DC0032 and analytics AN1252) or an
+    /// exact name or alias ("APT29", "PowerShell").
     #[arg(value_name = "ID")]
     pub id: String,
 
@@ -46,7 +47,22 @@ pub enum ShowFormat {
 pub fn run(args: &ShowArgs) -> Result<i32> {
     let loaded = args.inputs.load(MapOptions::default())?;
     let model = &loaded.model;
-    let found = query::resolve(model, &args.id)?;
+    let found = match query::resolve(model, &args.id) {
+        Ok(found) => found,
+        Err(err) => {
+            // Data components and analytics of ATT&CK v18 live inside
+            // detection strategies; show what names them.
+            let Some(part) = query::detection_part(model, &args.id) else {
+                return Err(err);
+            };
+            let bytes = match args.format {
+                ShowFormat::Json => to_json(&part)?,
+                ShowFormat::Text => part_text(&part).into_bytes(),
+            };
+            write_stdout(&bytes)?;
+            return Ok(EXIT_OK);
+        }
+    };
     let bytes = match args.format {
         ShowFormat::Json => json(found)?,
         ShowFormat::Text => text(model, found, args.procedures).into_bytes(),
@@ -55,21 +71,22 @@ pub fn run(args: &ShowArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Pretty JSON with a final newline.
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 fn json(found: Resolved<'_>) -> Result<Vec<u8>> {
-    fn to<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-        let mut bytes =
-            serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
-        bytes.push(b'\n');
-        Ok(bytes)
-    }
     match found {
-        Resolved::Technique(t) => to(t),
-        Resolved::Tactic(t) => to(t),
-        Resolved::Group(g) => to(g),
-        Resolved::Software(s) => to(s),
-        Resolved::Campaign(c) => to(c),
-        Resolved::Mitigation(m) => to(m),
-        Resolved::Detection(d) => to(d),
+        Resolved::Technique(t) => to_json(t),
+        Resolved::Tactic(t) => to_json(t),
+        Resolved::Group(g) => to_json(g),
+        Resolved::Software(s) => to_json(s),
+        Resolved::Campaign(c) => to_json(c),
+        Resolved::Mitigation(m) => to_json(m),
+        Resolved::Detection(d) => to_json(d),
     }
 }
 
@@ -189,6 +206,22 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             r.list("detects", &d.techniques, technique_ref);
         }
     }
+    r.out
+}
+
+/// A data component or analytic: the strategies that name it and the
+/// techniques they detect.
+fn part_text(part: &DetectionPart<'_>) -> String {
+    let mut r = Report { out: String::new() };
+    let kind = part.kind.replace('-', " ");
+    match &part.name {
+        Some(name) => r.line(format!("{} {name} ({kind})", part.id)),
+        None => r.line(format!("{} ({kind})", part.id)),
+    }
+    r.list("in detection strategies", &part.detection_strategies, named);
+    r.list("detects, through them", &part.techniques, |t| {
+        technique_ref(t)
+    });
     r.out
 }
 
