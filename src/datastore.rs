@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! index.json                                              what is stored (written atomically)
+//! index.lock                                              present while a process changes the index
 //! <domain>/<stix-version>/<domain>-<version>.json         a release verified by its SHA-256
 //! <domain>/<stix-version>/<domain>-<version>-unverified-<sha256 prefix>.json
 //!                                                         a file imported with --unverified
@@ -13,22 +14,54 @@
 //! for example `enterprise-attack/2.1/enterprise-attack-18.1.json`. The index
 //! is the record: a file in the layout that the index does not name is not
 //! used. [`DataStore::default_entry`] picks the file commands read when they
-//! are given no input.
+//! are given no input, and [`DataStore::resolve`] refuses a file whose
+//! content changed since it was stored.
+//!
+//! Several attackmap processes may change one store at the same time (two
+//! `fetch`es, a `data add`): every read-modify-write of the index happens
+//! while holding `index.lock`, a file created with `create_new` so that
+//! one process at a time has it, and removed when the change is done. The
+//! index is read again inside the lock, so that no process writes back an
+//! index without the entries another one just added.
 
 use std::cmp::Ordering;
 use std::fs;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fsutil::{default_data_dir, write_atomic};
-use crate::loading::{self, InputKind, LoadOptions};
+use crate::fsutil::{
+    CreatedDirs, STALE_TEMP_AGE, TempFile, default_data_dir, read_bytes, remove_stale_temp_files,
+    temp_path, write_atomic,
+};
+use crate::loading::{self, InputKind, LoadOptions, sha256_hex};
 use crate::releases::{Release, ReleaseTable, compare_versions, domain_name, parse_domain};
 
 /// Name of the index file in the data directory.
 pub const INDEX_FILE: &str = "index.json";
+
+/// Name of the lock file that one process at a time holds while it changes
+/// the index.
+pub const LOCK_FILE: &str = "index.lock";
+
+/// How long a change of the index waits for another process's lock by
+/// default (see [`DataStore::with_lock_timeout`]). Processes hold the lock
+/// for milliseconds: while they rename a finished file into place and
+/// rewrite the index, never during a download.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A lock file not written for this long was left by a process that was
+/// killed while holding it: the next process takes it over, with a warning.
+pub const STALE_LOCK_AGE: Duration = Duration::from_secs(2 * 60);
+
+/// How long recording the new modification time of an unchanged file waits
+/// for the lock: that is tidying, which a busy store may skip.
+const REFRESH_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The format number written to the index; an index with a larger one is
 /// refused rather than misread.
@@ -49,6 +82,12 @@ pub struct Entry {
     pub sha256: String,
     /// Size in bytes.
     pub size: u64,
+    /// Modification time of the file as stored, RFC 3339 UTC with
+    /// nanoseconds. With the size it tells cheaply that the file is
+    /// unchanged; when it differs the file is hashed. Absent in indexes of
+    /// earlier attackmap versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
     /// Whether the SHA-256 matched the pinned hash of an official release.
     pub verified: bool,
     /// Where the file came from: the download address or the imported path.
@@ -77,15 +116,16 @@ struct IndexFile {
     entries: Vec<Entry>,
 }
 
-/// Whether a stored file is still as the index recorded it (size only: a
-/// cheap check that `data list` can make for every file).
+/// Whether a stored file is still as the index recorded it (see
+/// [`DataStore::file_state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileState {
-    /// Present with the recorded size.
+    /// Present with the recorded content.
     Present,
     /// Gone.
     Missing,
-    /// Present with another size: changed since it was stored.
+    /// Present with another size or SHA-256 (or no longer a readable
+    /// file): changed since it was stored.
     Changed,
 }
 
@@ -150,10 +190,25 @@ impl std::fmt::Display for DataSpec {
     }
 }
 
+/// What a [`DataStore`] calls with each warning.
+type WarnFn = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The data directory: its layout and its index.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DataStore {
     dir: PathBuf,
+    lock_timeout: Duration,
+    warn: Option<WarnFn>,
+}
+
+impl std::fmt::Debug for DataStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataStore")
+            .field("dir", &self.dir)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("warn", &self.warn.is_some())
+            .finish()
+    }
 }
 
 /// The data directory to use: the one given (from `--data-dir` or
@@ -165,7 +220,31 @@ pub fn resolve_data_dir(given: Option<&Path>) -> Option<PathBuf> {
 impl DataStore {
     /// The store in `dir` (nothing is created until something is stored).
     pub fn new(dir: impl Into<PathBuf>) -> DataStore {
-        DataStore { dir: dir.into() }
+        DataStore {
+            dir: dir.into(),
+            lock_timeout: LOCK_TIMEOUT,
+            warn: None,
+        }
+    }
+
+    /// The same store, calling `warn` with each warning (such as a stale
+    /// lock that was taken over) for the caller to show.
+    pub fn with_warnings(mut self, warn: impl Fn(&str) + Send + Sync + 'static) -> DataStore {
+        self.warn = Some(Arc::new(warn));
+        self
+    }
+
+    /// The same store, waiting at most `timeout` for another process's lock
+    /// on the index (default [`LOCK_TIMEOUT`]).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> DataStore {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    fn warn(&self, message: &str) {
+        if let Some(warn) = &self.warn {
+            warn(message);
+        }
     }
 
     /// The data directory.
@@ -217,15 +296,100 @@ impl DataStore {
             })
     }
 
-    /// Whether an entry's file is present as recorded.
+    /// Whether an entry's file is present as recorded. Cheap when the file
+    /// has the recorded size and modification time; when only the time
+    /// differs (the file was touched, or copied back), the file is hashed,
+    /// and if its content is the recorded one the new time is recorded in
+    /// the index when that can be written, so that the next check is cheap
+    /// again.
     pub fn file_state(&self, entry: &Entry) -> FileState {
+        self.inspect(entry).0
+    }
+
+    /// The state of an entry's file and, unless it is present, why.
+    fn inspect(&self, entry: &Entry) -> (FileState, String) {
         let Ok(path) = self.path_of(entry) else {
-            return FileState::Missing;
+            return (
+                FileState::Missing,
+                "it is outside the data directory".into(),
+            );
         };
-        match fs::metadata(path) {
-            Ok(meta) if meta.is_file() && meta.len() == entry.size => FileState::Present,
-            Ok(_) => FileState::Changed,
-            Err(_) => FileState::Missing,
+        let meta = match fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(err) => return (FileState::Missing, format!("it cannot be found: {err}")),
+        };
+        if !meta.is_file() {
+            return (FileState::Changed, "it is no longer a regular file".into());
+        }
+        if meta.len() != entry.size {
+            return (
+                FileState::Changed,
+                format!(
+                    "its size is {} bytes, it was {} bytes",
+                    meta.len(),
+                    entry.size
+                ),
+            );
+        }
+        let modified = modified_time(&meta);
+        if modified.is_some() && modified == entry.modified {
+            return (FileState::Present, String::new());
+        }
+        let sha256 = match read_bytes(&path) {
+            Ok(bytes) => sha256_hex(&bytes),
+            Err(err) => return (FileState::Changed, format!("it cannot be read: {err}")),
+        };
+        if !sha256.eq_ignore_ascii_case(&entry.sha256) {
+            return (
+                FileState::Changed,
+                format!(
+                    "its SHA-256 is {sha256}, it was {} (same size, modified since)",
+                    entry.sha256
+                ),
+            );
+        }
+        if let Some(modified) = modified {
+            self.refresh_modified(entry, modified);
+        }
+        (FileState::Present, String::new())
+    }
+
+    /// Records the new modification time of a file whose content was found
+    /// unchanged. Best effort: a read-only data directory or a busy lock
+    /// leaves the index as it is.
+    fn refresh_modified(&self, entry: &Entry, modified: String) {
+        let _ = self.update(REFRESH_LOCK_TIMEOUT, |entries| {
+            let found = entries
+                .iter_mut()
+                .find(|e| e.file == entry.file && e.sha256 == entry.sha256 && e.size == entry.size);
+            Ok(match found {
+                Some(e) if e.modified.as_ref() != Some(&modified) => {
+                    e.modified = Some(modified);
+                    ((), true)
+                }
+                _ => ((), false),
+            })
+        });
+    }
+
+    /// An error unless `entry`'s file is present with the content recorded
+    /// when it was stored: a stored release that changed is never read as
+    /// if it were that release. The error names the file and the commands
+    /// that repair the store.
+    pub fn verify(&self, entry: &Entry) -> Result<()> {
+        let path = self.path_of(entry)?;
+        match self.inspect(entry) {
+            (FileState::Present, _) => Ok(()),
+            (FileState::Missing, _) => Err(Error::Read {
+                path,
+                source: std::io::ErrorKind::NotFound.into(),
+            }),
+            (FileState::Changed, reason) => Err(Error::StoredFileChanged {
+                path,
+                label: entry.label(),
+                reason,
+                hint: repair_hint(entry),
+            }),
         }
     }
 
@@ -240,23 +404,34 @@ impl DataStore {
     }
 
     /// Records an entry in the index, replacing any entry for the same file.
-    /// The index is read again just before it is written, atomically, so
-    /// that the window in which two attackmap processes could race is small.
+    /// The index is read, changed and written while holding the lock, so
+    /// that entries other processes record at the same time are kept.
     pub fn record(&self, entry: Entry) -> Result<()> {
-        let mut entries = self.entries()?;
-        entries.retain(|e| e.file != entry.file);
-        entries.push(entry);
-        self.write_index(entries)
+        self.update(self.lock_timeout, |entries| {
+            entries.retain(|e| e.file != entry.file);
+            entries.push(entry);
+            Ok(((), true))
+        })
     }
 
-    /// Removes entries from the index and deletes their files. Returns the
-    /// entries removed.
+    /// Removes entries from the index and deletes their files, and the
+    /// directories of the layout that are left empty. Returns the entries
+    /// removed.
     pub fn remove(&self, keep: impl Fn(&Entry) -> bool) -> Result<Vec<Entry>> {
+        // Nothing to remove: no lock, so that a data directory that does
+        // not exist is not created.
+        if self.entries()?.iter().all(&keep) {
+            return Ok(Vec::new());
+        }
+        let _lock = self.lock(self.lock_timeout)?;
         let (kept, removed): (Vec<Entry>, Vec<Entry>) =
             self.entries()?.into_iter().partition(|e| keep(e));
         if removed.is_empty() {
             return Ok(removed);
         }
+        // The index first: if a file cannot be deleted, it is left without
+        // an entry (and unused), never an entry without its file.
+        self.write_index(kept)?;
         for entry in &removed {
             let path = self.path_of(entry)?;
             match fs::remove_file(&path) {
@@ -264,9 +439,207 @@ impl DataStore {
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
                 Err(source) => return Err(Error::Write { path, source }),
             }
+            self.remove_empty_dirs(&path);
         }
-        self.write_index(kept)?;
         Ok(removed)
+    }
+
+    /// Removes the directories of `file` below the data directory that are
+    /// empty, deepest first.
+    fn remove_empty_dirs(&self, file: &Path) {
+        for dir in file.ancestors().skip(1) {
+            if !dir.starts_with(&self.dir) || dir == self.dir {
+                break;
+            }
+            match fs::remove_dir(dir) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Moves a finished temporary file into place as `entry`'s file and
+    /// records `entry`, with the file's size and modification time, both
+    /// while holding the lock. Returns the entry recorded.
+    pub(crate) fn install(&self, temp: TempFile, mut entry: Entry) -> Result<Entry> {
+        let path = self.path_of(&entry)?;
+        self.update(self.lock_timeout, |entries| {
+            temp.persist(&path)?;
+            let meta = fs::metadata(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            entry.size = meta.len();
+            entry.modified = modified_time(&meta);
+            entries.retain(|e| e.file != entry.file);
+            entries.push(entry.clone());
+            Ok((entry, true))
+        })
+    }
+
+    /// Records `entry` for a file that is in place already with the entry's
+    /// SHA-256 (the caller checked it): an entry of the index for the same
+    /// file and content is kept, with the file's current size and
+    /// modification time; otherwise `entry` is recorded. The index is
+    /// written only when that changes it. Returns the entry recorded.
+    pub(crate) fn record_present(&self, mut entry: Entry) -> Result<Entry> {
+        let path = self.path_of(&entry)?;
+        self.update(self.lock_timeout, |entries| {
+            let meta = fs::metadata(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let (size, modified) = (meta.len(), modified_time(&meta));
+            let same = entries
+                .iter_mut()
+                .find(|e| e.file == entry.file && e.sha256.eq_ignore_ascii_case(&entry.sha256));
+            if let Some(old) = same {
+                let changed = old.size != size || old.modified != modified;
+                old.size = size;
+                old.modified = modified;
+                return Ok((old.clone(), changed));
+            }
+            entry.size = size;
+            entry.modified = modified;
+            entries.retain(|e| e.file != entry.file);
+            entries.push(entry.clone());
+            Ok((entry, true))
+        })
+    }
+
+    /// Runs `change` on the entries of the index while holding the lock:
+    /// the index is read inside the lock, and written (atomically) when
+    /// `change` says that it changed something. The lock is released when
+    /// this returns, with an error too.
+    fn update<T>(
+        &self,
+        timeout: Duration,
+        change: impl FnOnce(&mut Vec<Entry>) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        let _lock = self.lock(timeout)?;
+        let mut entries = self.entries()?;
+        let (value, changed) = change(&mut entries)?;
+        if changed {
+            self.write_index(entries)?;
+        }
+        Ok(value)
+    }
+
+    /// Takes the lock of the index: creates [`LOCK_FILE`] with `create_new`,
+    /// retrying with a growing pause while another process has it, for at
+    /// most `timeout`. A lock older than [`STALE_LOCK_AGE`] is taken over.
+    fn lock(&self, timeout: Duration) -> Result<IndexLock> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let path = self.dir.join(LOCK_FILE);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let token = format!(
+            "pid {} since {} (lock {}.{nanos})\n",
+            std::process::id(),
+            now_rfc3339(),
+            COUNTER.fetch_add(1, AtomicOrdering::Relaxed),
+        );
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        let mut missing_dir = 0;
+        loop {
+            let created = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path);
+            let err = match created {
+                Ok(mut file) => {
+                    if let Err(source) = file.write_all(token.as_bytes()) {
+                        drop(file);
+                        let _ = fs::remove_file(&path);
+                        return Err(Error::Write { path, source });
+                    }
+                    return Ok(IndexLock { path, token });
+                }
+                Err(err) => err,
+            };
+            let busy = err.kind() == std::io::ErrorKind::AlreadyExists
+                // Windows refuses to create a file that is being deleted.
+                || (cfg!(windows)
+                    && err.kind() == std::io::ErrorKind::PermissionDenied
+                    && path.exists());
+            if !busy {
+                if err.kind() == std::io::ErrorKind::NotFound && missing_dir < 5 {
+                    // The data directory does not exist yet, or a failed
+                    // attempt of another process just removed it (empty).
+                    missing_dir += 1;
+                    create_dir(&self.dir)?;
+                    continue;
+                }
+                return Err(Error::Write { path, source: err });
+            }
+            if self.take_over_stale(&path) {
+                continue;
+            }
+            let waited = started.elapsed();
+            if waited >= timeout {
+                let holder = fs::read_to_string(&path)
+                    .ok()
+                    .map(|text| text.trim().to_string())
+                    .filter(|text| !text.is_empty())
+                    .unwrap_or_else(|| "holder unknown".to_string());
+                return Err(Error::DataLocked {
+                    path,
+                    holder,
+                    seconds: timeout.as_secs_f64(),
+                });
+            }
+            std::thread::sleep(pause.min(timeout - waited));
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Removes the lock file at `path` when it is stale (not written for
+    /// [`STALE_LOCK_AGE`]: its process was killed while holding it), with a
+    /// warning. Returns whether the lock is gone, so that taking it can be
+    /// tried again at once.
+    fn take_over_stale(&self, path: &Path) -> bool {
+        let age = |p: &Path| {
+            fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+        };
+        match age(path) {
+            Some(age) if age > STALE_LOCK_AGE => {}
+            Some(_) => return false,
+            None => return fs::symlink_metadata(path).is_err(),
+        }
+        // Moved aside before it is removed: a rename is atomic, so of several
+        // processes that found the lock stale one moves it and the others
+        // find it gone.
+        let aside = temp_path(&self.dir, path);
+        if let Err(err) = fs::rename(path, &aside) {
+            return err.kind() == std::io::ErrorKind::NotFound;
+        }
+        let holder = fs::read_to_string(&aside).unwrap_or_default();
+        if age(&aside).is_some_and(|age| age <= STALE_LOCK_AGE) {
+            // Between the look and the rename another process removed the
+            // stale lock and took a fresh one: put that back (a hard link
+            // never replaces a file that exists).
+            let _ = fs::hard_link(&aside, path);
+            let _ = fs::remove_file(&aside);
+            return false;
+        }
+        let _ = fs::remove_file(&aside);
+        let holder = holder.trim();
+        self.warn(&format!(
+            "{}: took over a stale lock ({}), left by an attackmap that stopped while changing the index",
+            path.display(),
+            if holder.is_empty() {
+                "holder unknown"
+            } else {
+                holder
+            }
+        ));
+        true
     }
 
     fn write_index(&self, mut entries: Vec<Entry>) -> Result<()> {
@@ -279,6 +652,8 @@ impl DataStore {
             serde_json::to_vec_pretty(&index).map_err(|e| Error::Internal(e.to_string()))?;
         bytes.push(b'\n');
         create_dir(&self.dir)?;
+        // Temporary index files of processes that were killed.
+        remove_stale_temp_files(&self.dir, STALE_TEMP_AGE);
         write_atomic(&self.index_path(), &bytes)
     }
 
@@ -304,11 +679,14 @@ impl DataStore {
     }
 
     /// The stored file that `spec` names, with its path: what commands read
-    /// when given no `--stix`. `None` when nothing stored matches.
+    /// when given no `--stix`. `None` when nothing stored matches; an error
+    /// (see [`DataStore::verify`]) when the file changed since it was
+    /// stored.
     pub fn resolve(&self, spec: &DataSpec) -> Result<Option<(Entry, PathBuf)>> {
         match self.find(spec.domain, spec.version.as_deref())? {
             Some(entry) => {
                 let path = self.path_of(&entry)?;
+                self.verify(&entry)?;
                 Ok(Some((entry, path)))
             }
             None => Ok(None),
@@ -333,9 +711,11 @@ impl DataStore {
     }
 
     /// The default entry among `entries` (see [`DataStore::default_entry`]).
+    /// Only whether each file exists is looked at: a default that changed
+    /// stays the default, and [`DataStore::resolve`] refuses it.
     pub fn best_of<'a>(&self, entries: impl Iterator<Item = &'a Entry>) -> Option<&'a Entry> {
         entries
-            .filter(|e| self.file_state(e) != FileState::Missing)
+            .filter(|e| self.path_of(e).is_ok_and(|path| path.exists()))
             .max_by(|a, b| preference(a, b))
     }
 
@@ -385,6 +765,7 @@ impl DataStore {
                 file: DataStore::release_file(release),
                 sha256,
                 size: bytes.len() as u64,
+                modified: None,
                 verified: true,
                 source,
                 added: now_rfc3339(),
@@ -431,6 +812,7 @@ impl DataStore {
                 attack_version,
                 sha256,
                 size: bytes.len() as u64,
+                modified: None,
                 verified: false,
                 source,
                 added: now_rfc3339(),
@@ -443,23 +825,28 @@ impl DataStore {
         };
 
         let target = self.path_of(&entry)?;
-        let already_stored = self
+        let recorded = self
             .entries()?
-            .iter()
-            .any(|e| e.file == entry.file && e.sha256 == entry.sha256)
-            && self.file_state(&entry) == FileState::Present;
-        if already_stored {
-            return Ok(Added {
-                entry,
-                path: target,
-                already_stored,
-            });
+            .into_iter()
+            .find(|e| e.file == entry.file && e.sha256 == entry.sha256);
+        if let Some(recorded) = recorded {
+            if self.file_state(&recorded) == FileState::Present {
+                return Ok(Added {
+                    entry: recorded,
+                    path: target,
+                    already_stored: true,
+                });
+            }
         }
-        if let Some(parent) = target.parent() {
-            create_dir(parent)?;
-        }
-        write_atomic(&target, bytes)?;
-        self.record(entry.clone())?;
+        let dir = target
+            .parent()
+            .ok_or_else(|| Error::Internal(format!("{}: no parent directory", target.display())))?;
+        // Directories this import creates are removed again if it fails.
+        let created = CreatedDirs::create(dir)?;
+        let temp = TempFile::create(dir, &target)?;
+        temp.write(bytes)?;
+        let entry = self.install(temp, entry)?;
+        created.keep();
         Ok(Added {
             entry,
             path: target,
@@ -468,8 +855,60 @@ impl DataStore {
     }
 }
 
+/// The lock of a store's index, held while the file exists: removed when
+/// this is dropped (also when the change failed).
+#[derive(Debug)]
+struct IndexLock {
+    path: PathBuf,
+    /// What this process wrote into the lock file.
+    token: String,
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        // Removed only while it is still this lock: had this process been
+        // stopped for so long that another took its lock over as stale, the
+        // file is now the other process's.
+        if fs::read_to_string(&self.path).is_ok_and(|text| text == self.token) {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// What to run when a stored file changed: fetch or import it again, or
+/// remove it.
+fn repair_hint(entry: &Entry) -> String {
+    let domain = entry.domain.trim_end_matches("-attack");
+    let remove = format!(
+        "`attackmap data remove --domain {domain} --version {} --stix-version {}`",
+        entry.attack_version, entry.stix_version
+    );
+    if entry.verified {
+        format!(
+            "Download it again with `attackmap fetch --domain {domain} --version {} --stix-version {} --force` (or import the official file with `attackmap data add FILE`), or remove it with {remove}",
+            entry.attack_version, entry.stix_version
+        )
+    } else {
+        format!(
+            "Import the file again with `attackmap data add --unverified FILE`, or remove it with {remove}"
+        )
+    }
+}
+
+/// A file's modification time as RFC 3339 UTC with nanoseconds; `None` when
+/// the platform does not say or the time is before 1970.
+fn modified_time(meta: &fs::Metadata) -> Option<String> {
+    let since_epoch = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    let seconds = rfc3339_utc(since_epoch.as_secs());
+    Some(format!(
+        "{}.{:09}Z",
+        seconds.trim_end_matches('Z'),
+        since_epoch.subsec_nanos()
+    ))
+}
+
 /// Creates a directory and its parents.
-pub(crate) fn create_dir(dir: &Path) -> Result<()> {
+fn create_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
@@ -565,6 +1004,7 @@ mod tests {
             file: format!("{domain}/{stix}/{domain}-{version}-{verified}.json"),
             sha256: "0".repeat(64),
             size: 2,
+            modified: None,
             verified,
             source: "test".into(),
             added: added.into(),

@@ -217,6 +217,36 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The lock of the data directory's index stayed taken by another
+    /// process for longer than attackmap waits.
+    #[error(
+        "{}: the data directory is locked by another attackmap ({holder}); gave up after waiting {seconds} s. If no attackmap is using this data directory, delete this file",
+        path.display()
+    )]
+    DataLocked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as the lock file says (`pid 1234 since …`).
+        holder: String,
+        /// How long attackmap waited.
+        seconds: f64,
+    },
+    /// A stored release file whose content is no longer what the index
+    /// recorded when it was stored.
+    #[error(
+        "{}: the stored {label} has changed since it was stored ({reason}); refusing to use it. {hint}",
+        path.display()
+    )]
+    StoredFileChanged {
+        /// The stored file.
+        path: PathBuf,
+        /// What it should be (`ics-attack 18.1 (STIX 2.1)`).
+        label: String,
+        /// What differs.
+        reason: String,
+        /// The commands that repair the store.
+        hint: String,
+    },
     /// A value given on the command line or in a file that makes no sense.
     #[error("{0}")]
     Invalid(String),

@@ -9,23 +9,18 @@
 //! it (see [`proxy_for`]), so that `HTTPS_PROXY` applies to `https://`
 //! addresses and `HTTP_PROXY` to `http://` ones.
 
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::datastore::{self, DataStore, Entry, FileState, now_rfc3339};
+use crate::datastore::{DataStore, Entry, FileState, now_rfc3339};
 use crate::error::{Error, Result};
-use crate::fsutil::{remove_stale_temp_files, temp_path};
+use crate::fsutil::{CreatedDirs, STALE_TEMP_AGE, TempFile, remove_stale_temp_files};
 use crate::loading::{hex, sha256_hex};
 use crate::releases::Release;
-
-/// Temporary files of downloads that have not been written for this long
-/// were left by a process that died; the next fetch into the directory
-/// removes them.
-const STALE_TEMP_AGE: Duration = Duration::from_secs(10 * 60);
 
 /// How a download behaves.
 #[derive(Debug, Clone)]
@@ -91,8 +86,11 @@ pub struct Fetched {
 }
 
 /// Fetches a release into the store: unless it is already there (same
-/// SHA-256) or `force` is set, downloads it with [`download_verified`] and
-/// records it in the index as verified.
+/// SHA-256) or `force` is set, downloads it (see [`download_verified`]),
+/// then moves it into place and records it in the index as verified, both
+/// while holding the index lock. A failed fetch leaves the data directory as
+/// it was: no temporary file, no entry, and none of the directories it
+/// created.
 pub fn fetch_release(
     store: &DataStore,
     request: &FetchRequest<'_>,
@@ -100,13 +98,14 @@ pub fn fetch_release(
 ) -> Result<Fetched> {
     let release = request.release;
     let url = request.url.unwrap_or(&release.url);
-    let mut entry = Entry {
+    let entry = Entry {
         domain: release.domain.clone(),
         stix_version: release.stix_version.clone(),
         attack_version: release.attack_version.clone(),
         file: DataStore::release_file(release),
-        sha256: release.sha256.clone(),
+        sha256: release.sha256.to_ascii_lowercase(),
         size: 0,
+        modified: None,
         verified: true,
         source: url.to_string(),
         added: now_rfc3339(),
@@ -114,36 +113,23 @@ pub fn fetch_release(
     let path = store.path_of(&entry)?;
     // A broken index is reported before a long download, not after it.
     let stored = store.entries()?;
-
     if !request.force {
-        if let Ok(bytes) = fs::read(&path) {
-            if sha256_hex(&bytes) == release.sha256 {
-                let recorded = stored
-                    .into_iter()
-                    .find(|e| e.file == entry.file && e.sha256 == entry.sha256);
-                let entry = match recorded {
-                    Some(e) if store.file_state(&e) == FileState::Present => e,
-                    _ => {
-                        entry.size = bytes.len() as u64;
-                        store.record(entry.clone())?;
-                        entry
-                    }
-                };
-                return Ok(Fetched {
-                    entry,
-                    path,
-                    already_stored: true,
-                });
-            }
+        if let Some(entry) = stored_already(store, stored, &entry, &path)? {
+            return Ok(Fetched {
+                entry,
+                path,
+                already_stored: true,
+            });
         }
     }
 
     let dir = path
         .parent()
         .ok_or_else(|| Error::Internal(format!("{}: no parent directory", path.display())))?;
-    datastore::create_dir(dir)?;
+    // Directories this fetch creates are removed again if it fails.
+    let created = CreatedDirs::create(dir)?;
     remove_stale_temp_files(dir, STALE_TEMP_AGE);
-    let downloaded = download_verified(
+    let (temp, downloaded) = download_to_temp(
         url,
         &release.sha256,
         &release.to_string(),
@@ -151,14 +137,46 @@ pub fn fetch_release(
         &request.options,
         progress,
     )?;
-    entry.size = downloaded.size;
-    entry.added = now_rfc3339();
-    store.record(entry.clone())?;
+    let entry = store.install(
+        temp,
+        Entry {
+            size: downloaded.size,
+            added: now_rfc3339(),
+            ..entry
+        },
+    )?;
+    created.keep();
     Ok(Fetched {
         entry,
         path,
         already_stored: false,
     })
+}
+
+/// The entry of the release when its file is stored with the release's
+/// SHA-256 already: the recorded entry when the file is as recorded, else
+/// (a file in place that the index does not name, or names with other
+/// content) the file is hashed and, if it is the release, recorded.
+fn stored_already(
+    store: &DataStore,
+    stored: Vec<Entry>,
+    entry: &Entry,
+    path: &Path,
+) -> Result<Option<Entry>> {
+    let recorded = stored
+        .into_iter()
+        .find(|e| e.file == entry.file && e.sha256.eq_ignore_ascii_case(&entry.sha256));
+    if let Some(recorded) = recorded {
+        if store.file_state(&recorded) == FileState::Present {
+            return Ok(Some(recorded));
+        }
+    }
+    match fs::read(path) {
+        Ok(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(&entry.sha256) => {
+            store.record_present(entry.clone()).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Downloads `url` to `target`, which must be in an existing directory. The
@@ -175,6 +193,23 @@ pub fn download_verified(
     options: &DownloadOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Downloaded> {
+    let (temp, downloaded) =
+        download_to_temp(url, expected_sha256, release, target, options, progress)?;
+    temp.persist(target)?;
+    Ok(downloaded)
+}
+
+/// Like [`download_verified`], but leaves the verified download in a
+/// temporary file beside `target` for the caller to move into place (the
+/// file is removed if the caller drops it instead).
+fn download_to_temp(
+    url: &str,
+    expected_sha256: &str,
+    release: &str,
+    target: &Path,
+    options: &DownloadOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(TempFile, Downloaded)> {
     let uri = parse_url(url)?;
     let proxy = proxy_for(&uri, &|name| std::env::var(name).ok());
     let context = Context {
@@ -211,7 +246,7 @@ pub fn download_verified(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let temp = TempFile::create(temp_path(dir, target))?;
+    let temp = TempFile::create(dir, target)?;
     let mut hasher = Sha256::new();
     let mut received = 0u64;
     let mut buffer = vec![0u8; 64 * 1024];
@@ -246,12 +281,12 @@ pub fn download_verified(
             actual,
         });
     }
-    temp.persist(target)?;
-    Ok(Downloaded {
+    let downloaded = Downloaded {
         path: target.to_path_buf(),
         size: received,
         sha256: actual,
-    })
+    };
+    Ok((temp, downloaded))
 }
 
 fn parse_url(url: &str) -> Result<ureq::http::Uri> {
@@ -444,64 +479,6 @@ impl Context<'_> {
                 self.download(format!("the response is larger than {limit} bytes"))
             }
             other => self.error(other, "reading the response body"),
-        }
-    }
-}
-
-/// A temporary file that is removed when dropped, unless persisted.
-struct TempFile {
-    path: PathBuf,
-    file: Option<File>,
-}
-
-impl TempFile {
-    fn create(path: PathBuf) -> Result<TempFile> {
-        let file = File::create(&path).map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
-        Ok(TempFile {
-            path,
-            file: Some(file),
-        })
-    }
-
-    fn write_error(&self, source: io::Error) -> Error {
-        Error::Write {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
-    fn write(&self, bytes: &[u8]) -> Result<()> {
-        match &self.file {
-            Some(file) => {
-                let mut file: &File = file;
-                file.write_all(bytes).map_err(|e| self.write_error(e))
-            }
-            None => Err(Error::Internal("write to a closed temporary file".into())),
-        }
-    }
-
-    /// Flushes the file to disk and renames it to `target`.
-    fn persist(mut self, target: &Path) -> Result<()> {
-        if let Some(file) = self.file.take() {
-            file.sync_all().map_err(|e| self.write_error(e))?;
-        }
-        fs::rename(&self.path, target).map_err(|source| Error::Write {
-            path: target.to_path_buf(),
-            source,
-        })?;
-        self.path = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        self.file.take();
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
         }
     }
 }

@@ -161,6 +161,137 @@ pub fn remove_stale_temp_files(dir: &Path, age: std::time::Duration) {
     }
 }
 
+/// Temporary files (`.<name>.tmp-…`) not written for this long were left by
+/// a process that died; [`remove_stale_temp_files`] removes them.
+pub(crate) const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// A temporary file beside the file it will become, removed when dropped
+/// unless [`TempFile::persist`] renamed it into place.
+#[derive(Debug)]
+pub(crate) struct TempFile {
+    path: PathBuf,
+    file: Option<fs::File>,
+}
+
+impl TempFile {
+    /// Creates a new temporary file in `dir` for writing `target`. When
+    /// `dir` vanished (a failed attempt of another process removed it while
+    /// it was empty), it is created again.
+    pub(crate) fn create(dir: &Path, target: &Path) -> Result<TempFile> {
+        let mut attempts = 0;
+        loop {
+            let path = temp_path(dir, target);
+            let opened = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path);
+            match opened {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        path,
+                        file: Some(file),
+                    });
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound && attempts < 5 => {
+                    attempts += 1;
+                    fs::create_dir_all(dir).map_err(|source| Error::Write {
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                }
+                Err(source) => return Err(Error::Write { path, source }),
+            }
+        }
+    }
+
+    fn write_error(&self, source: std::io::Error) -> Error {
+        Error::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends `bytes`.
+    pub(crate) fn write(&self, bytes: &[u8]) -> Result<()> {
+        match &self.file {
+            Some(file) => {
+                let mut file: &fs::File = file;
+                file.write_all(bytes).map_err(|e| self.write_error(e))
+            }
+            None => Err(Error::Internal("write to a closed temporary file".into())),
+        }
+    }
+
+    /// Flushes the file to disk and renames it to `target`.
+    pub(crate) fn persist(mut self, target: &Path) -> Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all().map_err(|e| self.write_error(e))?;
+        }
+        fs::rename(&self.path, target).map_err(|source| Error::Write {
+            path: target.to_path_buf(),
+            source,
+        })?;
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        self.file.take();
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The directories one attempt created: unless [`CreatedDirs::keep`] is
+/// called, they are removed again when this is dropped, deepest first and
+/// each only while it is empty, so that a failed attempt leaves no empty
+/// directories behind and never removes what another process put there.
+#[derive(Debug)]
+pub(crate) struct CreatedDirs {
+    /// Deepest first.
+    dirs: Vec<PathBuf>,
+}
+
+impl CreatedDirs {
+    /// Creates `dir` and its missing parents, remembering which were missing.
+    pub(crate) fn create(dir: &Path) -> Result<CreatedDirs> {
+        let dirs: Vec<PathBuf> = dir
+            .ancestors()
+            .filter(|d| !d.as_os_str().is_empty())
+            .take_while(|d| fs::symlink_metadata(d).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        let created = CreatedDirs { dirs };
+        fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(created)
+    }
+
+    /// The attempt succeeded: keep the directories.
+    pub(crate) fn keep(mut self) {
+        self.dirs.clear();
+    }
+}
+
+impl Drop for CreatedDirs {
+    fn drop(&mut self) {
+        for dir in &self.dirs {
+            // Fails, as it should, when the directory is not empty; then
+            // its parents are not empty either.
+            match fs::remove_dir(dir) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 /// Whether two paths name the same existing file (the same device and
 /// inode on Unix; the same canonical path elsewhere).
 pub fn same_file(a: &Path, b: &Path) -> bool {
@@ -276,6 +407,46 @@ pub fn write_atomic_all(files: &[(PathBuf, &[u8])]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn created_dirs_are_removed_unless_kept_and_only_while_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("data");
+        fs::create_dir(&base).unwrap();
+        let deep = base.join("a").join("b");
+
+        drop(CreatedDirs::create(&deep).unwrap());
+        assert!(base.is_dir(), "a directory that was there stays");
+        assert!(!base.join("a").exists());
+
+        let created = CreatedDirs::create(&deep).unwrap();
+        fs::write(base.join("a").join("other.json"), b"{}").unwrap();
+        drop(created);
+        assert!(!deep.exists(), "the empty one is removed");
+        assert!(
+            base.join("a/other.json").exists(),
+            "what another put there stays"
+        );
+
+        CreatedDirs::create(&deep).unwrap().keep();
+        assert!(deep.is_dir());
+    }
+
+    #[test]
+    fn a_temp_file_is_removed_unless_persisted() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        let temp = TempFile::create(dir.path(), &target).unwrap();
+        temp.write(b"half").unwrap();
+        drop(temp);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        let temp = TempFile::create(dir.path(), &target).unwrap();
+        temp.write(b"whole").unwrap();
+        temp.persist(&target).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"whole");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp_file() {

@@ -5,11 +5,16 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant, SystemTime};
 
+use attackmap::datastore::{DataStore, Entry};
+use attackmap::error::Error;
 use attackmap::loading::sha256_hex;
+use attackmap::releases::ReleaseTable;
 use common::{attackmap, expect_bad_input, expect_success, fixture, shared_file, stderr};
 
 /// Runs attackmap with this data directory and a cache directory beside it.
@@ -279,4 +284,323 @@ fn stix_and_attackmap_stix_come_before_stored_data() {
         err.contains(&format!("source: {}", example.display())),
         "{err}"
     );
+}
+
+/// The `n`-th of several distinct valid enterprise bundles that are no
+/// official release (the example with `n + 1` more newlines), written in
+/// `dir`; with its SHA-256.
+fn nth_bundle(dir: &Path, n: usize) -> (PathBuf, String) {
+    let mut bytes = fs::read(fixture("example/attackmap-example.json")).unwrap();
+    bytes.extend(std::iter::repeat_n(b'\n', n + 1));
+    let file = dir.join(format!("bundle-{n}.json"));
+    fs::write(&file, &bytes).unwrap();
+    (file, sha256_hex(&bytes))
+}
+
+/// Every file and directory below `dir`, relative, directories ending in
+/// `/`, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = path.strip_prefix(root).unwrap().to_string_lossy();
+            let name = name.replace('\\', "/");
+            if path.is_dir() {
+                found.push(format!("{name}/"));
+                walk(root, &path, found);
+            } else {
+                found.push(name);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(dir, dir, &mut found);
+    found.sort();
+    found
+}
+
+/// An index entry for a file that need not exist (for tests of the index).
+fn test_entry(file: &str) -> Entry {
+    Entry {
+        domain: "enterprise-attack".into(),
+        stix_version: "2.1".into(),
+        attack_version: "1.0".into(),
+        file: file.into(),
+        sha256: "0".repeat(64),
+        size: 1,
+        modified: None,
+        verified: false,
+        source: "test".into(),
+        added: "2025-01-01T00:00:00Z".into(),
+    }
+}
+
+#[test]
+fn concurrent_data_adds_keep_every_entry() {
+    let (temp, data) = data_dir();
+    let bundles: Vec<(PathBuf, String)> = (0..6).map(|n| nth_bundle(temp.path(), n)).collect();
+    let children: Vec<_> = bundles
+        .iter()
+        .map(|(file, _)| {
+            attackmap()
+                .env("ATTACKMAP_DATA_DIR", &data)
+                .args(["data", "add", "--unverified", "--quiet"])
+                .arg(file)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("starts attackmap")
+        })
+        .collect();
+    for child in children {
+        expect_success(&child.wait_with_output().unwrap());
+    }
+    let mut stored: Vec<String> = listed(&data)
+        .iter()
+        .map(|e| e["sha256"].as_str().unwrap().to_string())
+        .collect();
+    stored.sort();
+    let mut expected: Vec<String> = bundles.into_iter().map(|(_, sha)| sha).collect();
+    expected.sort();
+    assert_eq!(stored, expected, "every add is in the index");
+    let files = tree(&data);
+    assert!(!files.contains(&"index.lock".to_string()), "{files:?}");
+    assert_eq!(
+        files.len(),
+        2 + 1 + 6,
+        "two dirs, index, six files: {files:?}"
+    );
+}
+
+#[test]
+fn threads_recording_at_once_lose_no_entry() {
+    let (_temp, data) = data_dir();
+    let store = DataStore::new(&data);
+    std::thread::scope(|scope| {
+        for thread in 0..8 {
+            let store = store.clone();
+            scope.spawn(move || {
+                for n in 0..15 {
+                    let file = format!("enterprise-attack/2.1/t{thread}-{n}.json");
+                    store.record(test_entry(&file)).unwrap();
+                }
+            });
+        }
+    });
+    let files: BTreeSet<String> = store
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.file)
+        .collect();
+    assert_eq!(files.len(), 8 * 15);
+    assert!(files.contains("enterprise-attack/2.1/t7-14.json"));
+    assert!(!data.join("index.lock").exists());
+}
+
+/// Writes a lock file as another process holding it would, `age` old.
+fn hold_lock(data: &Path, age: Duration) -> PathBuf {
+    fs::create_dir_all(data).unwrap();
+    let lock = data.join("index.lock");
+    fs::write(&lock, "pid 4242 since 2020-01-01T00:00:00Z (lock 0.1)\n").unwrap();
+    let file = fs::File::options().write(true).open(&lock).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+    lock
+}
+
+#[test]
+fn a_stale_lock_is_taken_over_with_a_warning() {
+    let (temp, data) = data_dir();
+    let lock = hold_lock(&data, Duration::from_secs(10 * 60));
+    let (file, sha) = nth_bundle(temp.path(), 0);
+    let out = run_in(
+        &data,
+        &["data", "add", "--unverified", file.to_str().unwrap()],
+    );
+    expect_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "warning: {}: took over a stale lock (pid 4242 since 2020-01-01T00:00:00Z (lock 0.1))",
+            lock.display()
+        )),
+        "{err}"
+    );
+    assert!(!lock.exists(), "the lock is released");
+    let entries = listed(&data);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["sha256"], sha.as_str());
+}
+
+#[test]
+fn a_held_lock_is_waited_for_and_then_named_in_the_error() {
+    let (temp, data) = data_dir();
+    let lock = hold_lock(&data, Duration::ZERO);
+    let store = DataStore::new(&data).with_lock_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = store.record(test_entry("a/b/c.json")).unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(matches!(err, Error::DataLocked { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("{}: the data directory is locked", lock.display()))
+            && message.contains("(pid 4242 since 2020-01-01T00:00:00Z (lock 0.1))"),
+        "{message}"
+    );
+    assert!(lock.exists(), "another process's lock is left alone");
+    assert!(!store.index_path().exists());
+
+    // An import that cannot take the lock leaves no directory behind.
+    let (file, _) = nth_bundle(temp.path(), 0);
+    let table = ReleaseTable::official();
+    let err = store.add_file(&file, &table, true).unwrap_err();
+    assert!(matches!(err, Error::DataLocked { .. }), "{err}");
+    assert_eq!(tree(&data), vec!["index.lock"]);
+
+    // Released while a change waits: the change goes through.
+    let store = store.with_lock_timeout(Duration::from_secs(20));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            fs::remove_file(&lock).unwrap();
+        });
+        store.record(test_entry("a/b/c.json")).unwrap();
+    });
+    assert_eq!(store.entries().unwrap().len(), 1);
+    assert!(!lock.exists());
+}
+
+/// The stored file of the unverified bundle `n` (see [`nth_bundle`]).
+fn stored_unverified(data: &Path, sha: &str) -> PathBuf {
+    data.join(format!(
+        "enterprise-attack/2.1/enterprise-attack-18.1-unverified-{}.json",
+        &sha[..12]
+    ))
+}
+
+/// Asserts that `args` fail because the stored file changed, and returns
+/// the error.
+fn expect_changed(data: &Path, args: &[&str], stored: &Path) -> String {
+    let err = expect_bad_input(&run_in(data, args));
+    assert!(
+        err.contains(&format!(
+            "{}: the stored enterprise-attack 18.1 (STIX 2.1, unverified) has changed since it was stored",
+            stored.display()
+        )) && err.contains("refusing to use it")
+            && err.contains("attackmap data add --unverified FILE")
+            && err.contains(
+                "attackmap data remove --domain enterprise --version 18.1 --stix-version 2.1"
+            ),
+        "{args:?}: {err}"
+    );
+    err
+}
+
+fn state_of(data: &Path) -> String {
+    let entries = listed(data);
+    assert_eq!(entries.len(), 1);
+    entries[0]["state"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_stored_file_changed_since_it_was_stored_is_refused() {
+    let (temp, data) = data_dir();
+    let (file, sha) = nth_bundle(temp.path(), 0);
+    expect_success(&run_in(
+        &data,
+        &["data", "add", "--unverified", file.to_str().unwrap()],
+    ));
+    let stored = stored_unverified(&data, &sha);
+    let original = fs::read(&stored).unwrap();
+    assert_eq!(state_of(&data), "ok");
+
+    // The same size, one letter of a name changed: still a valid bundle.
+    let mut edited = original.clone();
+    let at = find(&edited, b"\"name\": \"The MITRE Corporation\"") + 9;
+    edited[at] = b'X';
+    fs::write(&stored, &edited).unwrap();
+    let edited_sha = sha256_hex(&edited);
+    for args in [
+        &["map"][..],
+        &["map", "--data", "enterprise"],
+        &["data", "path", "--domain", "enterprise@18.1"],
+    ] {
+        let err = expect_changed(&data, args, &stored);
+        assert!(
+            err.contains(&format!(
+                "its SHA-256 is {edited_sha}, it was {sha} (same size, modified since)"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(state_of(&data), "changed");
+    let table = expect_success(&run_in(&data, &["data", "list"]));
+    assert!(table.contains("changed"), "{table}");
+
+    // Another size.
+    let mut longer = original.clone();
+    longer.extend_from_slice(b"  ");
+    fs::write(&stored, &longer).unwrap();
+    let err = expect_changed(&data, &["map"], &stored);
+    assert!(
+        err.contains(&format!(
+            "its size is {} bytes, it was {} bytes",
+            original.len() + 2,
+            original.len()
+        )),
+        "{err}"
+    );
+
+    // Importing the file again repairs the store.
+    let out = run_in(
+        &data,
+        &["data", "add", "--unverified", file.to_str().unwrap()],
+    );
+    expect_success(&out);
+    assert!(
+        stderr(&out).contains("added enterprise-attack 18.1"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(&stored).unwrap(), original);
+    assert_eq!(state_of(&data), "ok");
+    expect_success(&run_in(&data, &["map", "--quiet"]));
+}
+
+#[test]
+fn a_touched_file_with_its_content_is_used_and_its_time_recorded() {
+    let (temp, data) = data_dir();
+    let (file, sha) = nth_bundle(temp.path(), 0);
+    expect_success(&run_in(
+        &data,
+        &["data", "add", "--unverified", file.to_str().unwrap()],
+    ));
+    let stored = stored_unverified(&data, &sha);
+    let recorded = listed(&data)[0]["modified"].as_str().unwrap().to_string();
+    let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    fs::File::options()
+        .write(true)
+        .open(&stored)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+
+    let out = run_in(&data, &["map"]);
+    expect_success(&out);
+    assert!(
+        stderr(&out).contains("using the stored enterprise-attack 18.1"),
+        "{}",
+        stderr(&out)
+    );
+    let entries = listed(&data);
+    assert_eq!(entries[0]["state"], "ok");
+    assert_ne!(entries[0]["modified"].as_str().unwrap(), recorded);
+    assert_eq!(entries[0]["modified"], "2001-09-09T01:46:40.000000000Z");
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the fixture has the text")
 }

@@ -409,7 +409,7 @@ fn a_missing_file_is_an_error_naming_the_address_and_status() {
         err.contains(&format!("{url}: download failed: HTTP 404 Not Found")),
         "{err}"
     );
-    assert!(setup.files().is_empty(), "{:?}", setup.files());
+    assert!(!setup.data.exists(), "{:?}", setup.files());
 }
 
 #[test]
@@ -429,7 +429,7 @@ fn a_wrong_hash_is_an_error_naming_both_hashes_and_stores_nothing() {
         )),
         "{err}"
     );
-    assert!(setup.files().is_empty(), "{:?}", setup.files());
+    assert!(!setup.data.exists(), "{:?}", setup.files());
 }
 
 #[test]
@@ -557,4 +557,179 @@ fn bad_fetch_options_are_usage_errors() {
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert!(setup.files().is_empty(), "{:?}", setup.files());
+}
+
+/// Every file and directory below the data directory, relative,
+/// directories ending in `/`, sorted; empty when it does not exist.
+fn tree(data: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = path.strip_prefix(root).unwrap().to_string_lossy();
+            let name = name.replace('\\', "/");
+            if path.is_dir() {
+                found.push(format!("{name}/"));
+                walk(root, &path, found);
+            } else {
+                found.push(name);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(data, data, &mut found);
+    found.sort();
+    found
+}
+
+#[test]
+fn a_failed_fetch_leaves_the_data_directory_as_it_was() {
+    let setup = Setup::new();
+    let bundle = setup.bundle.clone();
+    let mut wrong = setup.bundle.clone();
+    wrong.extend_from_slice(b"\n");
+    let server = Server::start(move |line| {
+        if line.contains("/good") {
+            Reply::Body(bundle.clone())
+        } else if line.contains("/wrong") {
+            Reply::Body(wrong.clone())
+        } else {
+            Reply::Status(404, "Not Found")
+        }
+    });
+    let failing = [
+        server.url("/missing.json"),
+        server.url("/wrong.json"),
+        // Nothing listens on port 1: a network error.
+        "http://127.0.0.1:1/refused.json".to_string(),
+    ];
+
+    // No data directory yet: none afterwards.
+    for url in &failing {
+        expect_bad_input(&setup.run(url, &["fetch", "--timeout", "5"]));
+        assert!(!setup.data.exists(), "{url}: {:?}", tree(&setup.data));
+    }
+
+    // With a stored release, a failed fetch of another STIX version keeps
+    // the directories that were there and removes the ones it made.
+    let good = server.url("/good.json");
+    expect_success(&setup.run(&good, &["fetch"]));
+    let before = tree(&setup.data);
+    assert_eq!(
+        before,
+        vec![
+            "enterprise-attack/",
+            "enterprise-attack/2.1/",
+            "enterprise-attack/2.1/enterprise-attack-99.0.json",
+            "index.json"
+        ]
+    );
+    for url in &failing {
+        let out = setup
+            .command(url)
+            .env(
+                "ATTACKMAP_TEST_RELEASES",
+                format!("enterprise-attack 2.0 99.0 {} {url}", setup.sha256()),
+            )
+            .args(["fetch", "--stix-version", "2.0", "--timeout", "5"])
+            .output()
+            .unwrap();
+        expect_bad_input(&out);
+        assert_eq!(tree(&setup.data), before, "{url}");
+    }
+}
+
+#[test]
+fn a_changed_stored_release_is_refused_until_fetched_again() {
+    let setup = Setup::new();
+    let bundle = setup.bundle.clone();
+    let server = Server::start(move |_| Reply::Body(bundle.clone()));
+    let url = server.url("/enterprise-attack-99.0.json");
+    expect_success(&setup.run(&url, &["fetch"]));
+
+    // One space of indentation becomes a tab: the same size, still JSON.
+    let mut edited = setup.bundle.clone();
+    let at = edited.windows(2).position(|w| w == b"\n ").unwrap() + 1;
+    edited[at] = b'\t';
+    fs::write(setup.stored_path(), &edited).unwrap();
+    let err = expect_bad_input(&setup.run(&url, &["map"]));
+    assert!(
+        err.contains(&format!(
+            "{}: the stored enterprise-attack 99.0 (STIX 2.1) has changed since it was stored (its SHA-256 is {}, it was {} (same size, modified since)); refusing to use it.",
+            setup.stored_path().display(),
+            sha256_hex(&edited),
+            setup.sha256()
+        )) && err.contains(
+            "attackmap fetch --domain enterprise --version 99.0 --stix-version 2.1 --force"
+        ),
+        "{err}"
+    );
+    let out = setup.run(&url, &["data", "list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&expect_success(&out)).unwrap();
+    assert_eq!(listed[0]["state"], "changed");
+
+    // `fetch` sees that the stored file is not the release and downloads it.
+    let out = setup.run(&url, &["fetch"]);
+    expect_success(&out);
+    assert!(
+        stderr(&out).contains("fetched enterprise-attack 99.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(fs::read(setup.stored_path()).unwrap(), setup.bundle);
+    expect_success(&setup.run(&url, &["map", "--quiet"]));
+}
+
+#[test]
+fn concurrent_fetches_into_one_data_directory_keep_both_entries() {
+    let setup = Setup::new();
+    let bundle = setup.bundle.clone();
+    let server = Server::start(move |_| Reply::Body(bundle.clone()));
+    let releases: Vec<(String, String)> = ["97.0", "98.0", "99.0"]
+        .iter()
+        .flat_map(|v| ["2.0", "2.1"].map(|s| (v.to_string(), s.to_string())))
+        .collect();
+    let table: String = releases
+        .iter()
+        .map(|(v, s)| {
+            format!(
+                "enterprise-attack {s} {v} {} {}\n",
+                setup.sha256(),
+                server.url(&format!("/{v}/{s}.json"))
+            )
+        })
+        .collect();
+    let children: Vec<_> = releases
+        .iter()
+        .map(|(v, s)| {
+            setup
+                .command("unused")
+                .env("ATTACKMAP_TEST_RELEASES", &table)
+                .args(["fetch", "--quiet", "--version", v, "--stix-version", s])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        expect_success(&child.wait_with_output().unwrap());
+    }
+    let out = setup.run("unused", &["data", "list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&expect_success(&out)).unwrap();
+    let mut stored: Vec<(String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["attack_version"].as_str().unwrap().to_string(),
+                e["stix_version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    stored.sort();
+    assert_eq!(stored, releases);
+    assert_eq!(server.requests().len(), 6);
+    assert!(!setup.data.join("index.lock").exists());
 }

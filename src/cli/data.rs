@@ -41,7 +41,7 @@ impl DataDirArg {
     /// The store in the chosen directory.
     pub fn store(&self) -> Result<DataStore> {
         resolve_data_dir(self.dir.as_deref())
-            .map(DataStore::new)
+            .map(open_store)
             .ok_or_else(|| {
                 Error::Invalid(
                     "no user data directory is known on this system; pass --data-dir DIR"
@@ -49,6 +49,12 @@ impl DataDirArg {
                 )
             })
     }
+}
+
+/// The store in `dir`, printing its warnings (a stale lock taken over) on
+/// stderr.
+pub fn open_store(dir: PathBuf) -> DataStore {
+    DataStore::new(dir).with_warnings(|message| eprintln!("attackmap: warning: {message}"))
 }
 
 /// Options of `data list`.

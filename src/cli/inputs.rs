@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use clap::Args;
 
 use attackmap::cache::looks_like_model_file;
-use attackmap::datastore::{DataSpec, DataStore, Entry, resolve_data_dir};
+use attackmap::datastore::{DataSpec, Entry, resolve_data_dir};
 use attackmap::error::{Error, Result};
 use attackmap::fsutil::default_cache_dir;
 use attackmap::loading::{LoadOptions, Warning};
 use attackmap::mapping::MapOptions;
 use attackmap::model::Model;
 use attackmap::pipeline::{self, CachePolicy, CacheStatus, Outcome, Request};
+
+use super::data::open_store;
 
 /// How many warnings are printed one per line before the rest are counted.
 const WARNINGS_SHOWN: usize = 20;
@@ -119,7 +121,7 @@ impl InputArgs {
         if !self.stix.is_empty() {
             return Ok(StixSource::Paths(self.stix.clone()));
         }
-        let store = resolve_data_dir(self.data_dir.as_deref()).map(DataStore::new);
+        let store = resolve_data_dir(self.data_dir.as_deref()).map(open_store);
         if !self.data.is_empty() {
             let store = store.ok_or_else(|| {
                 Error::Invalid(
