@@ -247,6 +247,40 @@ pub enum Error {
         /// The commands that repair the store.
         hint: String,
     },
+    /// An `export` option given with a format that does not use it.
+    #[error(
+        "{option} applies to {}, not to `export {format}`",
+        export_list(formats)
+    )]
+    OptionNotForFormat {
+        /// The option as typed (`--score`).
+        option: &'static str,
+        /// The format asked for.
+        format: String,
+        /// The formats that take the option.
+        formats: &'static [&'static str],
+    },
+    /// `export --each -o PATH` where PATH is an existing file.
+    #[error("{}: --each writes one file per object and needs a directory, but this path is an existing file; give a directory with -o DIR", path.display())]
+    EachNeedsDirectory {
+        /// The path given with `-o`.
+        path: PathBuf,
+    },
+    /// `export --each`: one of the files could not be written; the files
+    /// written before it are complete and stay.
+    #[error("{}: cannot write: {source}; {written} of {total} files were written to {} before the failure and are left there (each one complete)", path.display(), dir.display())]
+    EachWrite {
+        /// The file that failed.
+        path: PathBuf,
+        /// The output directory.
+        dir: PathBuf,
+        /// How many files were written completely.
+        written: usize,
+        /// How many files the run had to write.
+        total: usize,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
     /// A value given on the command line or in a file that makes no sense.
     #[error("{0}")]
     Invalid(String),
@@ -256,6 +290,15 @@ pub enum Error {
     /// An error that indicates a bug in attackmap.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// `` `export csv` and `export xlsx` ``.
+fn export_list(formats: &[&str]) -> String {
+    let names: Vec<String> = formats.iter().map(|f| format!("`export {f}`")).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
 }
 
 fn suggestion_text(suggestion: &Option<String>) -> String {

@@ -4,7 +4,8 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
 
@@ -78,10 +79,14 @@ pub fn read_bytes(path: &Path) -> std::io::Result<Bytes> {
 /// directory, flushed to disk, then renamed over `path`. If anything fails the
 /// old file (if any) is left as it was and the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let write_error = |source| Error::Write {
+    write_atomic_io(path, bytes).map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,
-    };
+    })
+}
+
+/// [`write_atomic`] with the bare I/O error.
+fn write_atomic_io(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -94,11 +99,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         drop(file);
         fs::rename(&tmp, path)
     })();
-    if let Err(err) = result {
+    if result.is_err() {
         let _ = fs::remove_file(&tmp);
-        return Err(write_error(err));
     }
-    Ok(())
+    result
 }
 
 /// Writes `text` over the file at `path` in place, atomically (with
@@ -369,39 +373,69 @@ fn user_dir(
         .map(|p| p.join("attackmap"))
 }
 
+/// Why [`write_atomic_all`] stopped: the file that failed and how many
+/// files were written completely before it.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot write: {source}", path.display())]
+pub struct PartialWrite {
+    /// The file that could not be written (its old content, if any, is
+    /// intact).
+    pub path: PathBuf,
+    /// How many files were written completely.
+    pub written: usize,
+    /// The underlying I/O error.
+    pub source: std::io::Error,
+}
+
 /// Writes several files with [`write_atomic`], a few at a time in parallel:
 /// the time goes into waiting for the disk (`fsync`), which overlaps well.
-/// Every file is complete or absent; on error, the files written before it
-/// stay and the first error is returned.
-pub fn write_atomic_all(files: &[(PathBuf, &[u8])]) -> Result<()> {
+/// Every file is complete or absent (or, if it existed, unchanged). After the
+/// first failure no further file is started; the files written before stay,
+/// and the error says which file failed and how many were written.
+pub fn write_atomic_all(files: &[(PathBuf, &[u8])]) -> std::result::Result<(), PartialWrite> {
     const THREADS: usize = 8;
-    if files.len() < 2 {
-        return files
-            .iter()
-            .try_for_each(|(path, bytes)| write_atomic(path, bytes));
-    }
-    let chunk = files.len().div_ceil(THREADS);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .try_for_each(|(path, bytes)| write_atomic(path, bytes))
-                })
-            })
-            .collect();
-        let mut first_error = None;
-        for worker in workers {
-            let result = worker
-                .join()
-                .unwrap_or_else(|_| Err(Error::Internal("a writer thread panicked".into())));
-            if let (Err(err), None) = (result, &first_error) {
-                first_error = Some(err);
+    let written = AtomicUsize::new(0);
+    let failed: Mutex<Option<(PathBuf, std::io::Error)>> = Mutex::new(None);
+    let write_part = |part: &[(PathBuf, &[u8])]| {
+        for (path, bytes) in part {
+            if lock(&failed).is_some() {
+                return;
+            }
+            match write_atomic_io(path, bytes) {
+                Ok(()) => {
+                    written.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(source) => {
+                    lock(&failed).get_or_insert((path.clone(), source));
+                    return;
+                }
             }
         }
-        first_error.map_or(Ok(()), Err)
-    })
+    };
+    if files.len() < 2 {
+        write_part(files);
+    } else {
+        let chunk = files.len().div_ceil(THREADS);
+        std::thread::scope(|scope| {
+            for part in files.chunks(chunk) {
+                scope.spawn(|| write_part(part));
+            }
+        });
+    }
+    let failure = failed.into_inner().unwrap_or_else(|e| e.into_inner());
+    match failure {
+        None => Ok(()),
+        Some((path, source)) => Err(PartialWrite {
+            path,
+            written: written.into_inner(),
+            source,
+        }),
+    }
+}
+
+/// Locks a mutex, also when another thread panicked holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

@@ -665,7 +665,7 @@ impl<'a> Checker<'a> {
     }
 
     fn techniques(&mut self, entries: &[Value], domain: Option<&'a Domain>) {
-        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let mut seen: HashMap<(String, Option<String>), usize> = HashMap::new();
         for (i, entry) in entries.iter().enumerate() {
             let field = format!("techniques[{i}]");
             let Some(obj) = entry.as_object() else {
@@ -750,8 +750,8 @@ impl<'a> Checker<'a> {
                 });
             }
 
-            if let Some(id) = id {
-                let key = (id.to_string(), tactic_name.unwrap_or("").to_string());
+            if let (Some(id), Some(tactic)) = (id, duplicate_key(tactic)) {
+                let key = (id.to_string(), tactic.map(str::to_string));
                 if let Some(first) = seen.insert(key, i) {
                     report(
                         self,
@@ -953,6 +953,20 @@ impl<'a> Checker<'a> {
 
 /// `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, or a CSS colour keyword
 /// (letters only; the keyword itself is not checked).
+/// The tactic part of an entry's key for finding duplicates: `Some(None)`
+/// without a tactic (Navigator applies the entry to every tactic of the
+/// technique), `Some(Some(shortname))` with one. An empty or non-string
+/// tactic gives `None`: Navigator never shows such an entry (an empty tactic
+/// is stored under no technique–tactic pair), so it duplicates nothing; it
+/// is reported as an error of its own.
+fn duplicate_key(tactic: Option<&Value>) -> Option<Option<&str>> {
+    match tactic {
+        None => Some(None),
+        Some(Value::String(s)) if !s.is_empty() => Some(Some(s.as_str())),
+        Some(_) => None,
+    }
+}
+
 fn is_colour(s: &str) -> bool {
     match s.strip_prefix('#') {
         Some(hex) => {

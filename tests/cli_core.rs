@@ -795,3 +795,44 @@ fn a_model_mixed_with_bundles_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn query_csv_guards_formula_starts_like_export_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let tricky = common::fixture("reports/tricky-fields.json");
+    let query = |args: &[&str]| {
+        let out = common::attackmap()
+            .current_dir(dir.path())
+            .arg("query")
+            .args(args)
+            .arg("--stix")
+            .arg(&tricky)
+            .args(["--no-cache", "-q", "--format", "csv"])
+            .output()
+            .unwrap();
+        common::expect_success(&out)
+    };
+    // Group G0901 is called "@evil": a spreadsheet would read it as a
+    // formula.
+    assert_eq!(
+        query(&["groups-using", "T1059"]),
+        "id,name,how\nG0901,'@evil,T1059: direct\nG0902,\"Grüne \"\"Gruppe\"\", Ltd.\",T1059: direct\n"
+    );
+    // The same cell as `export csv` writes it: one guard for both.
+    let out = common::attackmap()
+        .current_dir(dir.path())
+        .args(["export", "csv", "--rows", "groups", "--columns", "id,name"])
+        .arg("--stix")
+        .arg(&tricky)
+        .args(["--no-cache", "-q"])
+        .output()
+        .unwrap();
+    let export = common::expect_success(&out);
+    assert!(export.contains("G0901,'@evil\n"), "{export}");
+    // Numbers are written as they are.
+    let top = query(&["top", "--by", "groups"]);
+    assert_eq!(
+        top.lines().nth(1),
+        Some("T1059,\"Command, \"\"Scripting\"\" Interpreter\",execution,Windows; Linux,2")
+    );
+}

@@ -491,3 +491,260 @@ fn a_set_of_groups_can_come_from_a_file() {
         common::stderr(&out)
     );
 }
+
+/// Runs the binary quietly, without the cache, in `dir`.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    common::attackmap()
+        .env_remove("ATTACKMAP_TEMPLATE_DIR")
+        .current_dir(dir)
+        .args(args)
+        .args(["--no-cache", "-q"])
+        .output()
+        .expect("runs attackmap")
+}
+
+#[test]
+fn format_options_are_refused_where_they_do_not_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    // (the option with its value, a format that takes it, a format that
+    // does not, the formats the error names)
+    let cases: &[(&[&str], &str, &str, &str)] = &[
+        (
+            &["--score", "groups"],
+            "navigator",
+            "csv",
+            "`export navigator`",
+        ),
+        (
+            &["--name", "x"],
+            "navigator",
+            "markdown",
+            "`export navigator`",
+        ),
+        (
+            &["--hide-unselected"],
+            "navigator",
+            "sigma",
+            "`export navigator`",
+        ),
+        (&["--rows", "groups"], "csv", "xlsx", "`export csv`"),
+        (&["--columns", "id"], "csv", "navigator", "`export csv`"),
+        (&["--no-formula-guard"], "csv", "markdown", "`export csv`"),
+        (&["--bom"], "csv", "splunk-lookup", "`export csv`"),
+        (
+            &["--separator", "|"],
+            "xlsx",
+            "navigator",
+            "`export csv` and `export xlsx`",
+        ),
+        (
+            &["--descriptions"],
+            "csv",
+            "navigator",
+            "`export csv` and `export xlsx`",
+        ),
+        (&["--top", "3"], "markdown", "csv", "`export markdown`"),
+        (
+            &["--with-groups"],
+            "sigma",
+            "navigator",
+            "`export sigma` and `export sigma-skeleton`",
+        ),
+        (
+            &["--with-software"],
+            "sigma-skeleton",
+            "splunk",
+            "`export sigma` and `export sigma-skeleton`",
+        ),
+        (
+            &["--author", "me"],
+            "sigma-skeleton",
+            "navigator",
+            "`export sigma-skeleton`",
+        ),
+        (
+            &["--date", "2025-01-02"],
+            "sigma-skeleton",
+            "sigma",
+            "`export sigma-skeleton`",
+        ),
+        (
+            &["--level", "high"],
+            "sigma-skeleton",
+            "sentinel",
+            "`export sigma-skeleton`",
+        ),
+        (
+            &["--splunk-layout", "flat"],
+            "splunk",
+            "navigator",
+            "`export splunk`",
+        ),
+    ];
+    for (option, good, bad, takes) in cases {
+        let mut args = vec!["export", bad, "-o", "out.file"];
+        args.extend_from_slice(option);
+        let out = run_in(dir.path(), &args);
+        let err = common::expect_bad_input(&out);
+        assert!(
+            err.contains(&format!(
+                "{} applies to {takes}, not to `export {bad}`",
+                option[0]
+            )),
+            "{option:?} with {bad}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+        assert!(!dir.path().join("out.file").exists(), "nothing written");
+
+        let mut args = vec!["export", good, "-o", "out.file"];
+        args.extend_from_slice(option);
+        let out = run_in(dir.path(), &args);
+        assert!(
+            out.status.success(),
+            "{option:?} with {good}: {}",
+            common::stderr(&out)
+        );
+        fs::remove_file(dir.path().join("out.file")).unwrap();
+    }
+
+    // The option still does its work where it applies.
+    let out = run_in(dir.path(), &["export", "splunk", "--splunk-layout", "flat"]);
+    let text = common::expect_success(&out);
+    assert!(text.contains("\nmitre_attack_id:\n"), "{text}");
+    assert!(!text.contains("tags:"), "{text}");
+}
+
+#[test]
+fn each_into_an_existing_file_says_a_directory_is_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("layers"), "not a directory").unwrap();
+    let out = run_in(
+        dir.path(),
+        &["export", "navigator", "--each", "group", "-o", "layers"],
+    );
+    let err = common::expect_bad_input(&out);
+    assert!(
+        err.contains(
+            "layers: --each writes one file per object and needs a directory, but this path is an existing file"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("layers")).unwrap(),
+        "not a directory"
+    );
+    assert_eq!(files_in(dir.path()), vec!["layers"]);
+}
+
+#[test]
+fn each_write_failure_names_the_file_and_leaves_only_complete_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("layers");
+    fs::create_dir(&out_dir).unwrap();
+    // A directory where APT28's layer must go: that file cannot be written
+    // (also when the tests run as root).
+    fs::create_dir(out_dir.join("G0007_APT28.json")).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["export", "navigator", "--each", "group", "-o", "layers"],
+    );
+    let err = common::expect_bad_input(&out);
+    assert!(
+        err.contains("layers/G0007_APT28.json: cannot write: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("files were written to layers before the failure and are left there"),
+        "{err}"
+    );
+    // No temporary or half-written file: every regular file is a whole layer.
+    for name in files_in(&out_dir) {
+        assert!(!name.starts_with('.'), "temporary file left: {name}");
+        let path = out_dir.join(&name);
+        if path.is_file() {
+            let layer: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+            assert_eq!(layer["versions"]["layer"], "4.5", "{name}");
+        }
+    }
+    let written = files_in(&out_dir)
+        .into_iter()
+        .filter(|n| out_dir.join(n).is_file())
+        .count();
+    assert!(
+        err.contains(&format!("; {written} of 3 files were written")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_description_column_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    // A template that names the description column, without --descriptions.
+    fs::create_dir(dir.path().join("tpl")).unwrap();
+    fs::write(dir.path().join("tpl/csv.columns.j2"), "id\ndescription\n").unwrap();
+    let out = common::attackmap()
+        .current_dir(dir.path())
+        .args(["export", "csv", "--no-cache", "--template-dir", "tpl"])
+        .output()
+        .unwrap();
+    let text = common::expect_success(&out);
+    assert_eq!(text.lines().nth(1), Some("T1027,"));
+    let warning = "warning: the 'Description' column of the techniques rows is empty: the model was built without descriptions (pass --descriptions; a model file needs `attackmap map --descriptions`)";
+    assert!(
+        common::stderr(&out).contains(warning),
+        "{}",
+        common::stderr(&out)
+    );
+
+    // With --descriptions the column is filled and nothing is said.
+    let out = common::attackmap()
+        .current_dir(dir.path())
+        .args([
+            "export",
+            "csv",
+            "--no-cache",
+            "--template-dir",
+            "tpl",
+            "--descriptions",
+        ])
+        .output()
+        .unwrap();
+    let text = common::expect_success(&out);
+    assert_eq!(
+        text.lines().nth(1),
+        Some("T1027,\"Content is encoded, encrypted or packed to hinder analysis.\"")
+    );
+    assert!(!common::stderr(&out).contains("is empty"));
+
+    // A model file written without descriptions: --columns cannot load
+    // them, so the workbook's column is empty and a warning says so.
+    let out = run_in(dir.path(), &["map", "--out", "model.json"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    fs::write(
+        dir.path().join("tpl/xlsx.sheets.j2"),
+        "[groups: Groups]\nid\ndescription: About\n",
+    )
+    .unwrap();
+    let out = common::attackmap()
+        .current_dir(dir.path())
+        .args([
+            "export",
+            "xlsx",
+            "--model",
+            "model.json",
+            "--template-dir",
+            "tpl",
+            "-o",
+            "book.xlsx",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains(
+            "warning: the 'About' column of the groups rows is empty: the model was built without descriptions"
+        ),
+        "{}",
+        common::stderr(&out)
+    );
+}

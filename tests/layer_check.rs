@@ -333,3 +333,114 @@ fn cli_on_the_corpus_exits_1_with_one_line_per_finding() {
         "{stderr}"
     );
 }
+
+/// A valid 18.1 enterprise layer holding `techniques`.
+fn layer_with(techniques: Value) -> Value {
+    serde_json::json!({
+        "name": "tactics",
+        "versions": { "attack": "18.1", "navigator": "5.1.0", "layer": "4.5" },
+        "domain": "enterprise-attack",
+        "techniques": techniques,
+    })
+}
+
+#[test]
+fn a_missing_tactic_and_an_empty_tactic_are_not_duplicates() {
+    let model = example();
+    // Navigator applies the first entry to every tactic of T1059.001 and
+    // never shows the second (an empty tactic is an error of its own).
+    let layer = layer_with(serde_json::json!([
+        { "techniqueID": "T1059.001", "score": 1 },
+        { "techniqueID": "T1059.001", "tactic": "", "score": 2 },
+    ]));
+    let findings = layer_check::check_value(&model, &layer);
+    assert_eq!(
+        summary(&findings),
+        pairs(&[(Error, "techniques[1] (T1059.001) tactic")]),
+        "{findings:#?}"
+    );
+    assert_eq!(
+        findings[0].message,
+        "tactic is empty: Navigator shows an alert and drops the entry"
+    );
+
+    // Two entries without a tactic are duplicates; so are two with the
+    // same tactic; a non-string tactic duplicates nothing.
+    let layer = layer_with(serde_json::json!([
+        { "techniqueID": "T1059.001" },
+        { "techniqueID": "T1059.001", "tactic": "execution" },
+        { "techniqueID": "T1059.001" },
+        { "techniqueID": "T1059.001", "tactic": "execution" },
+        { "techniqueID": "T1059.001", "tactic": 7 },
+    ]));
+    let findings = layer_check::check_value(&model, &layer);
+    let duplicates: Vec<(String, &str)> = findings
+        .iter()
+        .filter(|f| f.message.starts_with("duplicate"))
+        .map(|f| (f.location(), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        duplicates,
+        [
+            (
+                "techniques[2] (T1059.001)".to_string(),
+                "duplicate of techniques[0] (same technique and tactic): Navigator keeps only the later entry"
+            ),
+            (
+                "techniques[3] (T1059.001, execution)".to_string(),
+                "duplicate of techniques[1] (same technique and tactic): Navigator keeps only the later entry"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn json_output_names_a_file_that_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::attackmap()
+        .current_dir(dir.path())
+        .args([
+            "layer",
+            "check",
+            "--no-cache",
+            "-q",
+            "--format",
+            "json",
+            "missing-layer.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.contains("attackmap: error: missing-layer.json: cannot read: "),
+        "{stderr}"
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = json.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{json:#}");
+    assert_eq!(entries[0]["file"], "missing-layer.json");
+    assert_eq!(entries[0]["severity"], "error");
+    assert_eq!(entries[0]["field"], "file");
+    let message = entries[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("missing-layer.json: cannot read: "),
+        "{message}"
+    );
+
+    // Beside a readable file: its findings follow the unreadable one's entry.
+    let faulty = layer_fixture("faulty-layer.json");
+    let out = common::attackmap()
+        .current_dir(dir.path())
+        .args(["layer", "check", "--no-cache", "-q", "--format", "json"])
+        .arg(&faulty)
+        .arg("missing-layer.json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = json.as_array().unwrap();
+    assert_eq!(entries.len(), 20);
+    assert_eq!(entries[0]["file"], "missing-layer.json");
+    assert_eq!(entries[1]["file"], faulty.to_str().unwrap());
+}

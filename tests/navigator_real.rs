@@ -289,3 +289,32 @@ fn several_domains_give_an_array_of_layers() {
         assert_eq!(layer_check::check_value(&model, layer), vec![], "{domain}");
     }
 }
+
+/// Every technique of 18.1 scored by groups: 52 distinct scores from 0 to
+/// 86, so the legend is the lowest, the midpoint of the scale and the
+/// highest, each with its gradient colour (the median score present, 27,
+/// is not the middle of the colour key).
+#[test]
+fn the_legend_of_a_wide_heat_map_is_lowest_midpoint_highest() {
+    let Some(model) = common::enterprise() else {
+        return;
+    };
+    let layer = layer_for(model, &Criteria::default());
+    let scores: BTreeSet<u64> = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["score"].as_u64())
+        .collect();
+    assert_eq!(scores.len(), 52);
+    assert_eq!(scores.last(), Some(&86));
+    assert_eq!(layer["gradient"]["maxValue"], 86);
+    assert_eq!(
+        layer["legendItems"],
+        serde_json::json!([
+            { "label": "0 groups", "color": "#ffffff" },
+            { "label": "43 groups", "color": "#ffb366" },
+            { "label": "86 groups", "color": "#ff6666" },
+        ])
+    );
+}

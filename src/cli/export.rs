@@ -18,7 +18,7 @@ use attackmap::export::splunk::{Layout, SplunkOptions};
 use attackmap::export::table::RowKind;
 use attackmap::export::templates::{TemplateOptions, Templates};
 use attackmap::export::xlsx::XlsxOptions;
-use attackmap::export::{self, Document, Each, ExportOptions, Exporter};
+use attackmap::export::{self, Document, Each, ExportOptions, Exporter, Finished};
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic, write_atomic_all};
 use attackmap::mapping::MapOptions;
 use attackmap::selection::Criteria;
@@ -158,9 +158,10 @@ pub struct ExportArgs {
     pub level: Option<String>,
 
     /// Where `splunk` writes mitre_attack_id: under tags: (security_content
-    /// up to 2025, contentctl v4/v5) or top-level (flat, the 2026 layout).
-    #[arg(long, value_parser = layout_parser(), default_value = "tags", help_heading = "Splunk")]
-    pub splunk_layout: Layout,
+    /// up to 2025, contentctl v4/v5) or top-level (flat, the 2026 layout)
+    /// [default: tags].
+    #[arg(long, value_parser = layout_parser(), help_heading = "Splunk")]
+    pub splunk_layout: Option<Layout>,
 }
 
 /// `--rows`: the names of [`RowKind`].
@@ -199,6 +200,102 @@ fn score_parser() -> impl TypedValueParser<Value = Score> {
             .ok_or("expected groups, software, campaigns, mitigations, constant or count")
     })
 }
+
+/// An option that only some formats use.
+struct FormatOption {
+    /// The option as typed.
+    flag: &'static str,
+    /// The formats whose exporters read it.
+    formats: &'static [&'static str],
+    /// Whether the command line gave it.
+    given: fn(&ExportArgs) -> bool,
+}
+
+/// Every format-specific option of `export` and the formats that use it, as
+/// their exporters read [`ExportOptions`]: giving one to another format is
+/// an error rather than silently ignored.
+const FORMAT_OPTIONS: &[FormatOption] = &[
+    FormatOption {
+        flag: "--score",
+        formats: &["navigator"],
+        given: |a| a.score.is_some(),
+    },
+    FormatOption {
+        flag: "--name",
+        formats: &["navigator"],
+        given: |a| a.layer_name.is_some(),
+    },
+    FormatOption {
+        flag: "--hide-unselected",
+        formats: &["navigator"],
+        given: |a| a.hide_unselected,
+    },
+    FormatOption {
+        flag: "--rows",
+        formats: &["csv"],
+        given: |a| a.rows.is_some(),
+    },
+    FormatOption {
+        flag: "--columns",
+        formats: &["csv"],
+        given: |a| !a.columns.is_empty(),
+    },
+    FormatOption {
+        flag: "--no-formula-guard",
+        formats: &["csv"],
+        given: |a| a.no_formula_guard,
+    },
+    FormatOption {
+        flag: "--bom",
+        formats: &["csv"],
+        given: |a| a.bom,
+    },
+    FormatOption {
+        flag: "--separator",
+        formats: &["csv", "xlsx"],
+        given: |a| a.separator.is_some(),
+    },
+    FormatOption {
+        flag: "--descriptions",
+        formats: &["csv", "xlsx"],
+        given: |a| a.descriptions,
+    },
+    FormatOption {
+        flag: "--top",
+        formats: &["markdown"],
+        given: |a| a.top.is_some(),
+    },
+    FormatOption {
+        flag: "--with-groups",
+        formats: &["sigma", "sigma-skeleton"],
+        given: |a| a.with_groups,
+    },
+    FormatOption {
+        flag: "--with-software",
+        formats: &["sigma", "sigma-skeleton"],
+        given: |a| a.with_software,
+    },
+    FormatOption {
+        flag: "--author",
+        formats: &["sigma-skeleton"],
+        given: |a| a.author.is_some(),
+    },
+    FormatOption {
+        flag: "--date",
+        formats: &["sigma-skeleton"],
+        given: |a| a.date.is_some(),
+    },
+    FormatOption {
+        flag: "--level",
+        formats: &["sigma-skeleton"],
+        given: |a| a.level.is_some(),
+    },
+    FormatOption {
+        flag: "--splunk-layout",
+        formats: &["splunk"],
+        given: |a| a.splunk_layout.is_some(),
+    },
+];
 
 /// Where the output goes.
 enum Target {
@@ -248,7 +345,7 @@ impl ExportArgs {
                 level: self.level.clone(),
             },
             splunk: SplunkOptions {
-                layout: self.splunk_layout,
+                layout: self.splunk_layout.unwrap_or_default(),
             },
         }
     }
@@ -273,25 +370,20 @@ impl ExportArgs {
         }
     }
 
-    /// Refuses options that the format does not use.
+    /// Refuses options that the format does not use (see
+    /// [`FORMAT_OPTIONS`]).
     fn check_format_options(&self, format: &str) -> Result<()> {
-        let used: [(&str, bool, &[&str]); 6] = [
-            ("--rows", self.rows.is_some(), &["csv"]),
-            ("--columns", !self.columns.is_empty(), &["csv"]),
-            ("--no-formula-guard", self.no_formula_guard, &["csv"]),
-            ("--bom", self.bom, &["csv"]),
-            ("--separator", self.separator.is_some(), &["csv", "xlsx"]),
-            ("--top", self.top.is_some(), &["markdown"]),
-        ];
-        for (flag, given, formats) in used {
-            if given && !formats.contains(&format) {
-                return Err(Error::Invalid(format!(
-                    "{flag} applies to `export {}`, not to `export {format}`",
-                    formats.join("` and `export ")
-                )));
-            }
+        match FORMAT_OPTIONS
+            .iter()
+            .find(|o| (o.given)(self) && !o.formats.contains(&format))
+        {
+            Some(o) => Err(Error::OptionNotForFormat {
+                option: o.flag,
+                format: format.to_string(),
+                formats: o.formats,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn say(&self, message: &str) {
@@ -326,10 +418,8 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
         templates.compile(exporter.template())?;
     }
     let target = args.target();
-    if args.each.is_some() && matches!(target, Target::Stdout) {
-        return Err(Error::Invalid(
-            "--each writes one file per object: give the directory with -o DIR".to_string(),
-        ));
+    if args.each.is_some() {
+        check_each_target(&target)?;
     }
     if exporter.binary()
         && !args.context
@@ -349,7 +439,10 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
             source,
         })?;
         let context = export::context_from_json(path, &bytes)?;
-        let bytes = export::output(exporter, &templates, &context, &args.options())?;
+        let finished =
+            export::output_with_warnings(exporter, &templates, &context, &args.options())?;
+        report_finish_warnings(args, std::slice::from_ref(&finished));
+        let bytes = finished.bytes;
         let default_name = format!("{}.{}", exporter.name(), exporter.extension());
         let inputs = args.read_files(vec![path.clone()]);
         write_one(args, &target, &default_name, &bytes, None, &inputs)?;
@@ -365,49 +458,24 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
 
     // Render everything before writing anything: a template error leaves no
     // file behind.
-    let rendered = export::parallel_map(&documents, |doc| {
+    let finished = export::parallel_map(&documents, |doc| {
         if args.context {
-            export::context_to_json(&doc.context).map(String::into_bytes)
+            export::context_to_json(&doc.context).map(|text| Finished {
+                bytes: text.into_bytes(),
+                warnings: Vec::new(),
+            })
         } else {
-            export::output(exporter, &templates, &doc.context, &options)
+            export::output_with_warnings(exporter, &templates, &doc.context, &options)
         }
     })?;
+    report_finish_warnings(args, &finished);
+    let rendered: Vec<Vec<u8>> = finished.into_iter().map(|f| f.bytes).collect();
 
     if args.each.is_some() {
         let Target::Dir(dir) = &target else {
             return Err(Error::Internal("--each without a directory".to_string()));
         };
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.clone(),
-            source,
-        })?;
-        let mut files = Vec::with_capacity(documents.len());
-        for (doc, text) in documents.iter().zip(&rendered) {
-            let name = doc
-                .file_name
-                .clone()
-                .ok_or_else(|| Error::Internal("--each document without a file name".into()))?;
-            let name = if args.context {
-                context_name(&name)
-            } else {
-                name
-            };
-            let path = dir.join(name);
-            refuse_overwriting_inputs(&path, &inputs)?;
-            files.push((path, text.as_slice()));
-        }
-        write_atomic_all(&files)?;
-        let techniques: usize = documents.iter().map(|d| d.techniques).sum();
-        args.say(&format!(
-            "wrote {} {} file(s) to {} ({techniques} technique entries in all)",
-            documents.len(),
-            if args.context {
-                "context"
-            } else {
-                exporter.name()
-            },
-            dir.display()
-        ));
+        write_each(args, exporter, dir, &documents, &rendered, &inputs)?;
         return Ok(EXIT_OK);
     }
 
@@ -418,6 +486,70 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
     let default_name = default_file_name(exporter, &criteria, &loaded.model, args.context);
     write_one(args, &target, &default_name, text, Some(doc), &inputs)?;
     Ok(EXIT_OK)
+}
+
+/// `--each` needs a directory: stdout or an existing file is an error.
+fn check_each_target(target: &Target) -> Result<()> {
+    match target {
+        Target::Stdout => Err(Error::Invalid(
+            "--each writes one file per object: give the directory with -o DIR".to_string(),
+        )),
+        Target::Dir(dir) if dir.exists() && !dir.is_dir() => {
+            Err(Error::EachNeedsDirectory { path: dir.clone() })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes the `--each` documents into `dir`, each file atomically. On a
+/// failure the files already written stay (each complete) and the error
+/// names the file that failed and says how many were written.
+fn write_each(
+    args: &ExportArgs,
+    exporter: &dyn Exporter,
+    dir: &Path,
+    documents: &[Document],
+    rendered: &[Vec<u8>],
+    inputs: &[PathBuf],
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files = Vec::with_capacity(documents.len());
+    for (doc, text) in documents.iter().zip(rendered) {
+        let name = doc
+            .file_name
+            .clone()
+            .ok_or_else(|| Error::Internal("--each document without a file name".into()))?;
+        let name = if args.context {
+            context_name(&name)
+        } else {
+            name
+        };
+        let path = dir.join(name);
+        refuse_overwriting_inputs(&path, inputs)?;
+        files.push((path, text.as_slice()));
+    }
+    write_atomic_all(&files).map_err(|failure| Error::EachWrite {
+        path: failure.path,
+        dir: dir.to_path_buf(),
+        written: failure.written,
+        total: files.len(),
+        source: failure.source,
+    })?;
+    let techniques: usize = documents.iter().map(|d| d.techniques).sum();
+    args.say(&format!(
+        "wrote {} {} file(s) to {} ({techniques} technique entries in all)",
+        documents.len(),
+        if args.context {
+            "context"
+        } else {
+            exporter.name()
+        },
+        dir.display()
+    ));
+    Ok(())
 }
 
 fn context_name(name: &str) -> String {
@@ -491,6 +623,21 @@ fn write_one(
 
 fn display(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// Prints the warnings of finishing the outputs (an empty `description`
+/// column, …), once each.
+fn report_finish_warnings(args: &ExportArgs, finished: &[Finished]) {
+    if args.inputs.quiet {
+        return;
+    }
+    let distinct: BTreeSet<&str> = finished
+        .iter()
+        .flat_map(|f| f.warnings.iter().map(String::as_str))
+        .collect();
+    for w in distinct {
+        eprintln!("attackmap: warning: {w}");
+    }
 }
 
 /// Prints the documents' warnings once each; with `--each`, empty outputs

@@ -66,14 +66,14 @@ pub fn run(command: &LayerCommand) -> Result<i32> {
 fn check(args: &CheckArgs) -> Result<i32> {
     let loaded = args.inputs.load(MapOptions::default())?;
     let mut results: Vec<(String, Vec<Finding>)> = Vec::new();
-    let mut unreadable = 0;
+    let mut unreadable: Vec<(String, Finding)> = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
         match layer_check::check_file(&loaded.model, path) {
             Ok(findings) => results.push((name, findings)),
             Err(err @ (Error::Read { .. } | Error::Json { .. } | Error::EmptyFile { .. })) => {
                 eprintln!("attackmap: error: {err}");
-                unreadable += 1;
+                unreadable.push((name, unreadable_finding(&err)));
             }
             Err(err) => return Err(err),
         }
@@ -110,14 +110,17 @@ fn check(args: &CheckArgs) -> Result<i32> {
             }
         }
         CheckFormat::Json => {
-            let all: Vec<FileFinding<'_>> = results
-                .iter()
-                .flat_map(|(file, findings)| {
+            let unread = unreadable.iter().map(|(file, finding)| FileFinding {
+                file: file.clone(),
+                finding,
+            });
+            let all: Vec<FileFinding<'_>> = unread
+                .chain(results.iter().flat_map(|(file, findings)| {
                     findings.iter().map(move |finding| FileFinding {
                         file: file.clone(),
                         finding,
                     })
-                })
+                }))
                 .collect();
             let mut bytes =
                 serde_json::to_vec_pretty(&all).map_err(|e| Error::Internal(e.to_string()))?;
@@ -125,11 +128,26 @@ fn check(args: &CheckArgs) -> Result<i32> {
             write_stdout(&bytes)?;
         }
     }
-    Ok(if unreadable > 0 {
+    Ok(if !unreadable.is_empty() {
         EXIT_BAD_INPUT
     } else if problems > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
     })
+}
+
+/// The JSON entry of a file that cannot be read or parsed: an error on the
+/// field `file`, whose message is the error (naming the file), so that a
+/// reader of the JSON never mistakes it for a clean file.
+fn unreadable_finding(err: &Error) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        layer: None,
+        entry: None,
+        technique_id: None,
+        tactic: None,
+        field: "file".to_string(),
+        message: err.to_string(),
+    }
 }

@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use serde_json::{Map, Value};
 
 use attackmap::error::{Error, Result};
+use attackmap::export::table::guard_formula;
 
 /// How query results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -15,7 +16,8 @@ pub enum Format {
     Table,
     /// A JSON array of objects.
     Json,
-    /// CSV with a header row (multi-value cells joined with "; ").
+    /// CSV with a header row (multi-value cells joined with "; "; text
+    /// starting with =, +, -, @, tab or carriage return prefixed with ').
     Csv,
 }
 
@@ -36,6 +38,15 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::List(items) => items.join(separator),
+        }
+    }
+
+    /// The cell as CSV text: multi-value cells joined with "; ", text
+    /// that a spreadsheet would read as a formula guarded.
+    fn csv(&self) -> String {
+        match self {
+            Cell::Int(n) => n.to_string(),
+            Cell::Text(_) | Cell::List(_) => guard_formula(&self.text("; ")).into_owned(),
         }
     }
 
@@ -123,13 +134,16 @@ impl Table {
         Ok(())
     }
 
+    /// CSV with the same formula-injection guard as `export csv`
+    /// ([`guard_formula`]) on every text cell; numbers are written as they
+    /// are.
     fn write_csv(&self, out: &mut Vec<u8>) -> Result<()> {
         let mut writer = csv::Writer::from_writer(out);
         let csv_error = |e: csv::Error| Error::Internal(e.to_string());
         writer.write_record(&self.columns).map_err(csv_error)?;
         for row in &self.rows {
             writer
-                .write_record(row.iter().map(|c| c.text("; ")))
+                .write_record(row.iter().map(Cell::csv))
                 .map_err(csv_error)?;
         }
         writer.flush().map_err(|e| Error::Internal(e.to_string()))?;

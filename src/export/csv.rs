@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-use super::table::{Cell, resolve_columns};
+use super::table::{Cell, missing_descriptions, model_has_descriptions, resolve_columns};
 use super::table::{ColumnRef, RowKind, Table, choose_columns, guard_formula, parse_spec};
 use super::{ExportInput, Exporter, FormatContext, Output, Syntax};
 
@@ -76,6 +76,9 @@ pub struct CsvContext {
     pub available: Vec<ColumnRef>,
     /// The rows: one record (column key → cell) per row, every column.
     pub records: Value,
+    /// Whether the model has descriptions (built with `--descriptions`);
+    /// without, a `description` column is empty and a warning says so.
+    pub descriptions: bool,
 }
 
 impl Exporter for Csv {
@@ -112,6 +115,7 @@ impl Exporter for Csv {
             columns: columns.into_iter().map(ColumnRef::from).collect(),
             available: kind.columns().iter().map(ColumnRef::from).collect(),
             records: Arc::new(table).to_value(),
+            descriptions: model_has_descriptions(input.model),
         };
         Ok(FormatContext {
             value: Value::from(Serde(&part)),
@@ -144,6 +148,9 @@ impl Exporter for Csv {
             }
         };
         let columns = resolve_columns(kind, section, out.template)?;
+        if let Some(warning) = missing_descriptions(kind, &columns, out.descriptions(&part)) {
+            out.warn(warning);
+        }
         write_csv(&table, &columns, &out.options.csv)
     }
 }

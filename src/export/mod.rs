@@ -213,9 +213,16 @@ pub struct Output<'a> {
     pub context: &'a Value,
     /// The options.
     pub options: &'a ExportOptions,
+    /// Warnings of the finishing step (see [`Output::warn`]).
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Output<'_> {
+    /// Records a warning, printed on stderr by the command line.
+    pub fn warn(&self, warning: String) {
+        self.warnings.borrow_mut().push(warning);
+    }
+
     /// The exporter's part of the context (`csv`); missing in a context file
     /// written for another format is an error saying so.
     pub fn part(&self, key: &str) -> Result<Value> {
@@ -224,6 +231,15 @@ impl Output<'_> {
                 "the context has no `{key}` part: was it written by `attackmap export {key} --context`?"
             ))
         })
+    }
+
+    /// Whether the model behind a `csv` or `xlsx` part has descriptions:
+    /// its `descriptions` field, `true` when a context file lacks it.
+    pub fn descriptions(&self, part: &Value) -> bool {
+        match part.get_attr("descriptions") {
+            Ok(v) if v.kind() == minijinja::value::ValueKind::Bool => v.is_true(),
+            _ => true,
+        }
     }
 
     /// The attribute `key` of `value` (called `path` in errors); missing or
@@ -656,16 +672,38 @@ pub fn output(
     context: &Value,
     options: &ExportOptions,
 ) -> Result<Vec<u8>> {
+    output_with_warnings(exporter, templates, context, options).map(|f| f.bytes)
+}
+
+/// The bytes to write and the warnings of finishing them.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The bytes to write.
+    pub bytes: Vec<u8>,
+    /// Warnings for stderr (an empty `description` column, …).
+    pub warnings: Vec<String>,
+}
+
+/// [`output`], keeping the warnings of [`Exporter::finish`].
+pub fn output_with_warnings(
+    exporter: &dyn Exporter,
+    templates: &Templates,
+    context: &Value,
+    options: &ExportOptions,
+) -> Result<Finished> {
     let text = render(exporter, templates, context)?;
     let template = shown_name(templates, exporter.template());
-    exporter.finish(
-        text,
-        &Output {
-            template: &template,
-            context,
-            options,
-        },
-    )
+    let out = Output {
+        template: &template,
+        context,
+        options,
+        warnings: Default::default(),
+    };
+    let bytes = exporter.finish(text, &out)?;
+    Ok(Finished {
+        bytes,
+        warnings: out.warnings.into_inner(),
+    })
 }
 
 /// `name`, or `name (path)` when a user file provides it.

@@ -737,8 +737,10 @@ fn disabled_cells(
     cells
 }
 
-/// Up to six legend items: every score present, or the lowest, middle and
-/// highest when there are more.
+/// Up to six legend items, each with its colour on the gradient: every
+/// distinct score present, or, when there are more, three: the lowest
+/// score present, the midpoint between it and the highest (rounded down),
+/// and the highest.
 fn legend(
     label: &dyn Fn(u64) -> String,
     scores: &BTreeSet<u64>,
@@ -750,11 +752,8 @@ fn legend(
     let shown: Vec<u64> = if values.len() <= 6 {
         values
     } else {
-        vec![
-            values[0],
-            values[values.len() / 2],
-            values[values.len() - 1],
-        ]
+        let (low, high) = (values[0], values[values.len() - 1]);
+        vec![low, low + (high - low) / 2, high]
     };
     shown
         .into_iter()
@@ -1077,6 +1076,34 @@ fn layer_links(selection: &Selection<'_>) -> Vec<Link> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legend_shows_every_score_or_lowest_midpoint_highest() {
+        let label = |v: u64| format!("{v} groups");
+        let colors = ["#ffffff", "#ff6666"];
+        let few: BTreeSet<u64> = [1, 2, 5].into();
+        let labels: Vec<String> = legend(&label, &few, &colors, 0, 5)
+            .into_iter()
+            .map(|i| i.label)
+            .collect();
+        assert_eq!(labels, ["1 groups", "2 groups", "5 groups"]);
+
+        // Seven distinct scores, bunched at the low end: the middle item is
+        // the midpoint of the scale (50), not the median score present (4).
+        let many: BTreeSet<u64> = [1, 2, 3, 4, 5, 6, 100].into();
+        let items: Vec<(String, String)> = legend(&label, &many, &colors, 0, 100)
+            .into_iter()
+            .map(|i| (i.label, i.color))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("1 groups".to_string(), "#fffdfd".to_string()),
+                ("50 groups".to_string(), "#ffb3b3".to_string()),
+                ("100 groups".to_string(), "#ff6666".to_string()),
+            ]
+        );
+    }
 
     #[test]
     fn gradient_colours_interpolate_between_stops() {

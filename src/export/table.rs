@@ -1555,6 +1555,41 @@ pub fn resolve_columns(
         .collect()
 }
 
+/// Whether the model carries descriptions of techniques and objects (it
+/// was built with `--descriptions`): every ATT&CK technique and object has
+/// one, so a model where none has one was built without them.
+pub fn model_has_descriptions(model: &Model) -> bool {
+    model.techniques.iter().any(|t| t.description.is_some())
+        || model.groups.iter().any(|g| g.info.description.is_some())
+        || model.software.iter().any(|s| s.info.description.is_some())
+        || model
+            .mitigations
+            .iter()
+            .any(|m| m.info.description.is_some())
+}
+
+/// The warning for `columns` of a `kind` table when the model has no
+/// descriptions (`descriptions` false) and one of them is a `description`
+/// column, which would otherwise be written empty without a word.
+pub fn missing_descriptions(
+    kind: RowKind,
+    columns: &[(usize, String)],
+    descriptions: bool,
+) -> Option<String> {
+    if descriptions {
+        return None;
+    }
+    let (_, header) = columns.iter().find(|(i, _)| {
+        kind.columns()
+            .get(*i)
+            .is_some_and(|c| c.key == "description")
+    })?;
+    Some(format!(
+        "the '{header}' column of the {} rows is empty: the model was built without descriptions (pass --descriptions; a model file needs `attackmap map --descriptions`)",
+        kind.as_str()
+    ))
+}
+
 /// The OWASP defence against formula injection: text that a spreadsheet
 /// would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return) gets a leading `'`, which spreadsheets show as text.

@@ -25,8 +25,8 @@ use crate::model::Model;
 use crate::selection::Selection;
 
 use super::table::{
-    Cell, ColumnRef, RowKind, SpecSection, Table, parse_spec, resolve_columns, selected_tactics,
-    techniques_of_tactic,
+    Cell, ColumnRef, RowKind, SpecSection, Table, missing_descriptions, model_has_descriptions,
+    parse_spec, resolve_columns, selected_tactics, techniques_of_tactic,
 };
 use super::{ExportInput, Exporter, FormatContext, Output, Syntax};
 
@@ -68,6 +68,9 @@ pub struct XlsxContext {
     pub tables: Tables,
     /// One matrix per domain covered.
     pub matrix: Vec<Matrix>,
+    /// Whether the model has descriptions (built with `--descriptions`);
+    /// without, a `description` column is empty and a warning says so.
+    pub descriptions: bool,
 }
 
 /// A table sheet.
@@ -127,7 +130,8 @@ pub struct MatrixTactic {
 pub struct MatrixEntry {
     /// `T1059.001`.
     pub id: String,
-    /// `PowerShell`.
+    /// The full name, as ATT&CK writes it: `Command and Scripting
+    /// Interpreter: PowerShell` for a sub-technique.
     pub name: String,
     /// Shown indented.
     pub is_subtechnique: bool,
@@ -186,6 +190,7 @@ impl Exporter for Xlsx {
                 .iter()
                 .map(|d| matrix(input.model, input.selection, d))
                 .collect(),
+            descriptions: model_has_descriptions(input.model),
         };
         Ok(FormatContext {
             value: Value::from(Serde(&part)),
@@ -197,6 +202,7 @@ impl Exporter for Xlsx {
         let part = out.part("xlsx")?;
         let sections = parse_spec(out.template, &spec)?;
         let mut book = Book::new(out);
+        book.descriptions = out.descriptions(&part);
         for section in &sections {
             let Some(kind) = section.kind.as_deref() else {
                 return Err(Error::Template(format!(
@@ -246,7 +252,7 @@ fn matrix(model: &Model, selection: &Selection<'_>, domain: &crate::model::Domai
                 .into_iter()
                 .map(|t| MatrixEntry {
                     id: t.technique_id.clone(),
-                    name: t.name.clone(),
+                    name: t.full_name.clone(),
                     is_subtechnique: t.is_subtechnique,
                 })
                 .collect(),
@@ -270,6 +276,8 @@ struct Book<'a> {
     titles: HashSet<String>,
     header: Format,
     indent: Format,
+    /// Whether the model has descriptions.
+    descriptions: bool,
 }
 
 impl<'a> Book<'a> {
@@ -284,6 +292,7 @@ impl<'a> Book<'a> {
                 .set_bold()
                 .set_border_bottom(FormatBorder::Thin),
             indent: Format::new().set_indent(1),
+            descriptions: true,
         }
     }
 
@@ -309,6 +318,9 @@ impl<'a> Book<'a> {
     fn table(&mut self, section: &SpecSection, table: &Table) -> Result<()> {
         let kind = table.kind;
         let columns = resolve_columns(kind, section, self.out.template)?;
+        if let Some(warning) = missing_descriptions(kind, &columns, self.descriptions) {
+            self.out.warn(warning);
+        }
         if table.rows.len() + 1 > MAX_ROWS {
             return Err(Error::Invalid(format!(
                 "the {} sheet would have {} rows, more than Excel's {MAX_ROWS}; narrow the selection or export csv",
