@@ -748,3 +748,61 @@ fn an_empty_description_column_is_warned_about() {
         common::stderr(&out)
     );
 }
+
+/// `--from-context` renders a finished context: inputs, a selection and the
+/// options that shape a context would be silently ignored, so they are
+/// refused; the options that only change how the output is written apply.
+#[test]
+fn from_context_refuses_what_it_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = dir.path().join("csv.context.json");
+    let out = run(&[
+        "export",
+        "csv",
+        "--context",
+        "-o",
+        context.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let from = |extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "csv",
+            "--from-context",
+            context.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        bare(&args)
+    };
+    let plain = from(&[]);
+    assert!(plain.status.success(), "{}", common::stderr(&plain));
+    assert!(common::stdout(&plain).starts_with("ID,Name,Tactics,"));
+    let bom = from(&["--bom"]);
+    assert!(bom.status.success(), "{}", common::stderr(&bom));
+    assert_eq!(&bom.stdout[..5], b"\xef\xbb\xbfID");
+    let fixture = common::fixture("stix/stix20.json");
+    for (extra, says) in [
+        (
+            vec!["--rows", "groups"],
+            "--rows has no effect with --from-context",
+        ),
+        (
+            vec!["-g", "G0016"],
+            "a selection has no effect with --from-context",
+        ),
+        (
+            vec!["--stix", fixture.to_str().unwrap()],
+            "ATT&CK inputs (--stix, --data, --model) are not read with --from-context",
+        ),
+    ] {
+        let out = from(&extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            common::stderr(&out).contains(says),
+            "{extra:?}: {}",
+            common::stderr(&out)
+        );
+        assert!(out.stdout.is_empty(), "{extra:?}");
+    }
+}

@@ -209,6 +209,10 @@ struct FormatOption {
     formats: &'static [&'static str],
     /// Whether the command line gave it.
     given: fn(&ExportArgs) -> bool,
+    /// Whether it shapes the template context (and so means nothing to
+    /// `--from-context`, which reads a finished context) rather than how the
+    /// rendered output is written.
+    shapes_context: bool,
 }
 
 /// Every format-specific option of `export` and the formats that use it, as
@@ -219,81 +223,97 @@ const FORMAT_OPTIONS: &[FormatOption] = &[
         flag: "--score",
         formats: &["navigator"],
         given: |a| a.score.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--name",
         formats: &["navigator"],
         given: |a| a.layer_name.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--hide-unselected",
         formats: &["navigator"],
         given: |a| a.hide_unselected,
+        shapes_context: true,
     },
     FormatOption {
         flag: "--rows",
         formats: &["csv"],
         given: |a| a.rows.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--columns",
         formats: &["csv"],
         given: |a| !a.columns.is_empty(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--no-formula-guard",
         formats: &["csv"],
         given: |a| a.no_formula_guard,
+        shapes_context: false,
     },
     FormatOption {
         flag: "--bom",
         formats: &["csv"],
         given: |a| a.bom,
+        shapes_context: false,
     },
     FormatOption {
         flag: "--separator",
         formats: &["csv", "xlsx"],
         given: |a| a.separator.is_some(),
+        shapes_context: false,
     },
     FormatOption {
         flag: "--descriptions",
         formats: &["csv", "xlsx"],
         given: |a| a.descriptions,
+        shapes_context: true,
     },
     FormatOption {
         flag: "--top",
         formats: &["markdown"],
         given: |a| a.top.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--with-groups",
         formats: &["sigma", "sigma-skeleton"],
         given: |a| a.with_groups,
+        shapes_context: true,
     },
     FormatOption {
         flag: "--with-software",
         formats: &["sigma", "sigma-skeleton"],
         given: |a| a.with_software,
+        shapes_context: true,
     },
     FormatOption {
         flag: "--author",
         formats: &["sigma-skeleton"],
         given: |a| a.author.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--date",
         formats: &["sigma-skeleton"],
         given: |a| a.date.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--level",
         formats: &["sigma-skeleton"],
         given: |a| a.level.is_some(),
+        shapes_context: true,
     },
     FormatOption {
         flag: "--splunk-layout",
         formats: &["splunk"],
         given: |a| a.splunk_layout.is_some(),
+        shapes_context: true,
     },
 ];
 
@@ -386,6 +406,33 @@ impl ExportArgs {
         }
     }
 
+    /// Refuses, with `--from-context`, what only matters when the context is
+    /// built: ATT&CK inputs, a selection, and the options that shape the
+    /// context. The context file already holds their effect, so they would
+    /// be silently ignored.
+    fn check_from_context(&self) -> Result<()> {
+        let refuse = |what: String| {
+            Err(Error::Invalid(format!(
+                "{what} with --from-context: the context file already holds the selected \
+                 data; give it when writing the context with --context"
+            )))
+        };
+        let inputs = &self.inputs;
+        if !inputs.stix.is_empty() || !inputs.data.is_empty() || inputs.model.is_some() {
+            return refuse("ATT&CK inputs (--stix, --data, --model) are not read".to_string());
+        }
+        if self.selection.criteria()? != Criteria::default() {
+            return refuse("a selection has no effect".to_string());
+        }
+        match FORMAT_OPTIONS
+            .iter()
+            .find(|o| o.shapes_context && (o.given)(self))
+        {
+            Some(o) => refuse(format!("{} has no effect", o.flag)),
+            None => Ok(()),
+        }
+    }
+
     fn say(&self, message: &str) {
         if !self.inputs.quiet {
             eprintln!("attackmap: {message}");
@@ -434,6 +481,7 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
     }
 
     if let Some(path) = &args.from_context {
+        args.check_from_context()?;
         let bytes = attackmap::fsutil::read_bytes(path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
