@@ -15,7 +15,7 @@ use attackmap::datastore::{DataStore, Entry};
 use attackmap::error::Error;
 use attackmap::loading::sha256_hex;
 use attackmap::releases::ReleaseTable;
-use common::{attackmap, expect_bad_input, expect_success, fixture, shared_file, stderr};
+use common::{attackmap, expect_bad_input, expect_success, fixture, shared_file, stderr, tree};
 
 /// Runs attackmap with this data directory and a cache directory beside it.
 fn run_in(data: &Path, args: &[&str]) -> Output {
@@ -295,28 +295,6 @@ fn nth_bundle(dir: &Path, n: usize) -> (PathBuf, String) {
     let file = dir.join(format!("bundle-{n}.json"));
     fs::write(&file, &bytes).unwrap();
     (file, sha256_hex(&bytes))
-}
-
-/// Every file and directory below `dir`, relative, directories ending in
-/// `/`, sorted.
-fn tree(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let name = path.strip_prefix(root).unwrap().to_string_lossy();
-            let name = name.replace('\\', "/");
-            if path.is_dir() {
-                found.push(format!("{name}/"));
-                walk(root, &path, found);
-            } else {
-                found.push(name);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(dir, dir, &mut found);
-    found.sort();
-    found
 }
 
 /// An index entry for a file that need not exist (for tests of the index).

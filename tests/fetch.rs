@@ -16,7 +16,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use attackmap::loading::sha256_hex;
-use common::{attackmap, expect_bad_input, expect_success, fixture, stderr, stdout};
+use common::{attackmap, expect_bad_input, expect_success, fixture, stderr, stdout, tree};
 
 /// What the test server answers to one request.
 #[derive(Clone)]
@@ -557,28 +557,6 @@ fn bad_fetch_options_are_usage_errors() {
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert!(setup.files().is_empty(), "{:?}", setup.files());
-}
-
-/// Every file and directory below the data directory, relative,
-/// directories ending in `/`, sorted; empty when it does not exist.
-fn tree(data: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let name = path.strip_prefix(root).unwrap().to_string_lossy();
-            let name = name.replace('\\', "/");
-            if path.is_dir() {
-                found.push(format!("{name}/"));
-                walk(root, &path, found);
-            } else {
-                found.push(name);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(data, data, &mut found);
-    found.sort();
-    found
 }
 
 #[test]

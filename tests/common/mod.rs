@@ -127,3 +127,25 @@ pub fn expect_bad_input(output: &Output) -> String {
     );
     stderr(output)
 }
+
+/// Every file and directory below `dir`, relative, `/`-separated,
+/// directories ending in `/`, sorted; empty when `dir` does not exist.
+pub fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = path.strip_prefix(root).unwrap().to_string_lossy();
+            let name = name.replace('\\', "/");
+            if path.is_dir() {
+                found.push(format!("{name}/"));
+                walk(root, &path, found);
+            } else {
+                found.push(name);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(dir, dir, &mut found);
+    found.sort();
+    found
+}
