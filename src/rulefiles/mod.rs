@@ -69,6 +69,19 @@ pub fn write_finding(
     Ok(())
 }
 
+/// `n` and the noun, in the plural unless `n` is 1: `1 file`, `2 files`,
+/// `0 findings`. For the summaries of the rule-file commands; nouns with
+/// another plural than `-s` use [`count_as`].
+pub fn count(n: usize, noun: &str) -> String {
+    count_as(n, noun, &format!("{noun}s"))
+}
+
+/// `n` and `one` when `n` is 1, else `n` and `many`: `1 entry`,
+/// `2 entries`.
+pub fn count_as(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Start offsets of the lines of a text, for offset → line number.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
@@ -207,6 +220,14 @@ mod tests {
             text: String::new(),
         }];
         assert_eq!(apply("abc", &outside), None);
+    }
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(count(1, "file"), "1 file");
+        assert_eq!(count(0, "file"), "0 files");
+        assert_eq!(count(2, "finding"), "2 findings");
+        assert_eq!(count_as(3, "entry", "entries"), "3 entries");
     }
 
     #[test]

@@ -215,23 +215,30 @@ fn syntax_note(syntax: &str, line: usize, column: usize, message: &str) -> Note 
 
 /// Reads and checks one file. Problems with the file itself become findings.
 pub fn check_file(release: &Release<'_>, path: &Path) -> FileReport {
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        ..FileReport::default()
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            report.findings.push(Finding::file(
+    match std::fs::read(path) {
+        Ok(bytes) => check_bytes(release, path, &bytes),
+        Err(e) => FileReport {
+            path: path.to_path_buf(),
+            findings: vec![Finding::file(
                 path,
                 Severity::Error,
                 FindingKind::Unreadable,
                 format!("cannot read: {e}"),
-            ));
-            return report;
-        }
+            )],
+            ..FileReport::default()
+        },
+    }
+}
+
+/// Checks the content of the file at `path` (already read, or as `siem
+/// fix` would write it: what remains after a fix is judged on the fixed
+/// text). Problems with the content become findings.
+pub fn check_bytes(release: &Release<'_>, path: &Path, bytes: &[u8]) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        ..FileReport::default()
     };
-    let (bom, text) = match decode_text(path, &bytes) {
+    let (bom, text) = match decode_text(path, bytes) {
         Ok(x) => x,
         Err(Error::NotText { reason, .. }) => {
             report.findings.push(Finding::file(

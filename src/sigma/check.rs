@@ -48,6 +48,19 @@ pub fn check_file(judge: &Judge<'_>, path: &Path) -> FileReport {
     }
 }
 
+/// Checks the content of the rule file at `path` (as `sigma fix` would
+/// write it: what remains after a fix is judged on the fixed text).
+pub fn check_bytes(judge: &Judge<'_>, path: &Path, bytes: &[u8]) -> FileReport {
+    match rules::parse_rule_file(path, bytes) {
+        Ok(file) => check_rule_file(judge, &file),
+        Err(err) => FileReport {
+            path: path.to_path_buf(),
+            findings: vec![file_finding(path, err)],
+            ..FileReport::default()
+        },
+    }
+}
+
 /// Turns an error reading a rule file into a finding.
 pub fn file_finding(path: &Path, err: Error) -> Finding {
     let (kind, line, column, message) = match err {
