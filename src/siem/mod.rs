@@ -14,6 +14,7 @@ pub mod arm;
 pub mod elastic;
 pub mod finding;
 pub mod ids;
+pub mod json_pos;
 pub mod release;
 pub mod sentinel;
 pub mod splunk;
@@ -289,7 +290,7 @@ pub fn check_bytes(release: &Release<'_>, path: &Path, bytes: &[u8]) -> FileRepo
         (Parsed::Yaml(v), RuleKind::Splunk) => splunk::check(release, text, v),
         (Parsed::Yaml(v), RuleKind::Sentinel) => sentinel::check(release, text, v),
         (Parsed::Toml(d), RuleKind::Elastic) => elastic::check(release, text, d),
-        (Parsed::Json(v), RuleKind::SentinelArm) => arm::check(release, v),
+        (Parsed::Json(v), RuleKind::SentinelArm) => arm::check(release, text, v),
         _ => Outcome::default(),
     };
     finish(&mut report, outcome, prefix);
