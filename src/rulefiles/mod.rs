@@ -62,7 +62,7 @@ pub fn write_finding(
     if let Some(column) = column {
         write!(f, ":{column}")?;
     }
-    write!(f, ": {severity}: {message}")?;
+    write!(f, ": {severity}: {}", one_line(message))?;
     if let Some(fix) = fix {
         write!(f, " (fix: {fix})")?;
     }
@@ -80,6 +80,19 @@ pub fn count(n: usize, noun: &str) -> String {
 /// `2 entries`.
 pub fn count_as(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `message` on one line: line breaks and tabs (from tags written as
+/// block scalars, say) shown as `\n`, `\r`, `\t`.
+fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.contains(['\n', '\r', '\t']) {
+        return message.into();
+    }
+    message
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t")
+        .into()
 }
 
 /// Start offsets of the lines of a text, for offset → line number.
@@ -220,6 +233,25 @@ mod tests {
             text: String::new(),
         }];
         assert_eq!(apply("abc", &outside), None);
+    }
+
+    #[test]
+    fn a_finding_is_printed_on_one_line() {
+        struct F;
+        impl fmt::Display for F {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_finding(
+                    f,
+                    Path::new("r.yml"),
+                    Some(3),
+                    None,
+                    Severity::Warning,
+                    "a\nb\tc",
+                    None,
+                )
+            }
+        }
+        assert_eq!(F.to_string(), "r.yml:3: warning: a\\nb\\tc");
     }
 
     #[test]
