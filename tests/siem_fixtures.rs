@@ -360,3 +360,70 @@ fn check_and_fix_from_the_command_line() {
     let bad_stix = run(&["siem", "check", target, "--stix", "/nonexistent.json"]);
     assert_eq!(bad_stix.status.code(), Some(2));
 }
+
+#[test]
+fn findings_in_odd_yaml_lists_point_at_their_item() {
+    let model = example();
+    // A number, an anchored item, its alias and a block scalar: each
+    // finding on its item's line, not on the key's (7); nothing editable.
+    assert_eq!(
+        kinds(&model, "splunk/odd-shapes.yml"),
+        [
+            (None, Error, NotEditable, false),
+            (Some(9), Error, MalformedId, false),
+            (Some(10), Error, UnknownTechnique, false),
+            (Some(11), Error, UnknownTechnique, false),
+            (Some(13), Error, Revoked, false),
+        ]
+    );
+}
+
+#[test]
+fn siem_fix_reports_a_failed_write_once_and_does_not_count_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read(siem_fixture("splunk/parent-and-sub.yml")).unwrap();
+    // Too long a name for the temporary file beside it: the write fails,
+    // even for root.
+    let long = dir.path().join(format!("{}.yml", "s".repeat(246)));
+    std::fs::write(&long, &original).unwrap();
+    let out = run(&["siem", "fix", long.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(&long).unwrap(), original, "left as it was");
+    let text = stdout(&out);
+    let name = long.display().to_string();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("cannot write"))
+        .collect();
+    assert_eq!(
+        failed,
+        [format!(
+            "{name}: error: cannot write: File name too long (os error 36); file left as it was"
+        )]
+    );
+    assert!(!text.contains(&format!("{name}: fixed")), "{text}");
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(": fixed 0 findings in 0 files; 1 file could not be written; "),
+        "{err}"
+    );
+    // What remains after a successful fix is judged on the fixed text.
+    let ok = dir.path().join("ok.yml");
+    std::fs::write(&ok, &original).unwrap();
+    let out = run(&[
+        "siem",
+        "fix",
+        ok.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &value["files"][0];
+    assert_eq!(file["changed"], true);
+    assert_eq!(file["error"], serde_json::Value::Null);
+    assert_eq!(file["findings"]["fixed"].as_array().unwrap().len(), 4);
+    assert_eq!(file["findings"]["remaining"], serde_json::json!([]));
+    assert_eq!(value["summary"]["fixed_findings"], 4);
+    assert_eq!(value["summary"]["changed_files"], 1);
+}
