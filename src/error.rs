@@ -78,6 +78,12 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A file named on the command line does not exist.
+    #[error("{}: does not exist (no such file or directory)", path.display())]
+    NoSuchFile {
+        /// The path given.
+        path: PathBuf,
+    },
     /// A rule file that `sigma tag` will not change, and why.
     #[error("{}: not tagged: {reason}", path.display())]
     NotTaggable {

@@ -87,6 +87,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// [`write_atomic`] with the bare I/O error.
 fn write_atomic_io(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, bytes, |_| Ok(()))
+}
+
+/// Like [`write_atomic_io`], with `prepare` run on the temporary file after
+/// its content is written and before it is renamed over `path` (to give it
+/// the old file's permissions and owner).
+fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    prepare: impl FnOnce(&fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -95,6 +106,7 @@ fn write_atomic_io(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
+        prepare(&file)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&tmp, path)
@@ -107,22 +119,44 @@ fn write_atomic_io(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Writes `text` over the file at `path` in place, atomically (with
 /// [`write_atomic`]): to the file a symbolic link points at (the link stays
-/// a link), keeping the file's permissions. What `sigma fix` and `siem fix`
-/// use.
+/// a link). The new file gets the old one's permissions and, on Unix where
+/// the process may (as root, or a group it belongs to), its owner and
+/// group, before it replaces the old one. The rename gives the file a new
+/// inode: hard links to the old file keep the old content. What
+/// `sigma fix`, `sigma tag` and `siem fix` use.
 pub fn write_in_place(path: &Path, text: &str) -> Result<()> {
     let target = fs::canonicalize(path).map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,
     })?;
-    let permissions = fs::metadata(&target).map(|m| m.permissions()).ok();
-    write_atomic(&target, text.as_bytes())?;
-    if let Some(permissions) = permissions {
-        fs::set_permissions(&target, permissions).map_err(|source| Error::Write {
-            path: target.clone(),
-            source,
-        })?;
+    let metadata = fs::metadata(&target).ok();
+    write_atomic_with(&target, text.as_bytes(), |file| match &metadata {
+        Some(old) => keep_owner_and_permissions(file, old),
+        None => Ok(()),
+    })
+    .map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Gives `file` the owner, group and permissions of `old`. The owner is
+/// kept where the process may set it: changing it is refused to other
+/// users than root, and that is not an error (the group is then tried on
+/// its own). Permissions are set last, as a change of owner clears the
+/// set-user-ID and set-group-ID bits.
+fn keep_owner_and_permissions(file: &fs::File, old: &fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, fchown};
+        let new = file.metadata()?;
+        if (new.uid(), new.gid()) != (old.uid(), old.gid())
+            && fchown(file, Some(old.uid()), Some(old.gid())).is_err()
+        {
+            let _ = fchown(file, None, Some(old.gid()));
+        }
     }
-    Ok(())
+    file.set_permissions(old.permissions())
 }
 
 /// A temporary file name in `dir` for writing `target`:
@@ -494,6 +528,40 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn in_place_writes_keep_permissions_and_break_hard_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rule.yml");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("hard-link.yml");
+        fs::hard_link(&path, &link).unwrap();
+        write_in_place(&path, "new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(fs::read_to_string(&link).unwrap(), "old", "documented");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn in_place_writes_keep_the_owner_when_run_as_root() {
+        use std::os::unix::fs::{MetadataExt, chown};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rule.yml");
+        fs::write(&path, "old").unwrap();
+        if chown(&path, Some(4321), Some(4322)).is_err() {
+            eprintln!("SKIPPED: not allowed to give a file to another user (not root)");
+            return;
+        }
+        write_in_place(&path, "new").unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
     }
 
     #[test]

@@ -200,11 +200,65 @@ fn arm_subtechniques_in_techniques_are_errors() {
     assert_eq!(
         kinds(&model, "arm/alert-rule.json"),
         [
-            (None, Error, ArmSubtechnique, false),
-            (None, Warning, MissingParent, false),
-            (None, Error, MissingTactic, false),
-            (None, Error, MissingTactic, false),
+            (Some(12), Error, ArmSubtechnique, false),
+            (Some(12), Error, MissingTactic, false),
+            (Some(13), Warning, MissingParent, false),
+            (Some(13), Error, MissingTactic, false),
         ]
+    );
+}
+
+#[test]
+fn arm_template_findings_have_lines_and_are_not_fixable() {
+    let model = example();
+    let release = Release::new(&model);
+    let path = siem_fixture("arm/template.json");
+    let report = siem::check_file(&release, &path);
+    assert!(report.fixed.is_none(), "JSON is not rewritten");
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.line, f.kind, f.value.as_deref(), f.fixable()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some(23), UnknownTactic, Some("Stealth"), false),
+            (Some(27), MalformedId, Some("t1053"), false),
+            (Some(28), Revoked, Some("T1086"), false),
+            (Some(36), NoMapping, None, false),
+        ]
+    );
+    assert_eq!(
+        report.findings[1].message,
+        "t1053: technique IDs are written T1053 (Scheduled Task/Job); fix it by hand (siem fix does not rewrite JSON)"
+    );
+    // The lines are those of the values in the file.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = |n: usize| text.lines().nth(n - 1).unwrap().trim();
+    assert_eq!(line(23), "\"Stealth\"");
+    assert_eq!(line(27), "\"t1053\",");
+    assert_eq!(line(28), "\"T1086\"");
+
+    // check says nothing is fixable; fix changes nothing and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("template.json");
+    std::fs::copy(&path, &copy).unwrap();
+    let target = copy.to_str().unwrap();
+    let json = run(&["siem", "check", target, "-q", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["summary"]["fixable"], 0);
+    assert_eq!(value["summary"]["files_to_fix"], 0);
+    assert_eq!(value["files"][0]["fixable"], false);
+    let fix = run(&["siem", "fix", target]);
+    assert_eq!(fix.status.code(), Some(1), "errors remain");
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&path).unwrap());
+    assert!(
+        common::stderr(&fix).contains(
+            "siem fix: 1 file (1 rule) against ATT&CK 18.1: fixed 0 findings in 0 files; 2 errors and 1 warning remain"
+        ),
+        "{}",
+        common::stderr(&fix)
     );
 }
 
@@ -305,4 +359,71 @@ fn check_and_fix_from_the_command_line() {
     assert_eq!(missing.status.code(), Some(1));
     let bad_stix = run(&["siem", "check", target, "--stix", "/nonexistent.json"]);
     assert_eq!(bad_stix.status.code(), Some(2));
+}
+
+#[test]
+fn findings_in_odd_yaml_lists_point_at_their_item() {
+    let model = example();
+    // A number, an anchored item, its alias and a block scalar: each
+    // finding on its item's line, not on the key's (7); nothing editable.
+    assert_eq!(
+        kinds(&model, "splunk/odd-shapes.yml"),
+        [
+            (None, Error, NotEditable, false),
+            (Some(9), Error, MalformedId, false),
+            (Some(10), Error, UnknownTechnique, false),
+            (Some(11), Error, UnknownTechnique, false),
+            (Some(13), Error, Revoked, false),
+        ]
+    );
+}
+
+#[test]
+fn siem_fix_reports_a_failed_write_once_and_does_not_count_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read(siem_fixture("splunk/parent-and-sub.yml")).unwrap();
+    // Too long a name for the temporary file beside it: the write fails,
+    // even for root.
+    let long = dir.path().join(format!("{}.yml", "s".repeat(246)));
+    std::fs::write(&long, &original).unwrap();
+    let out = run(&["siem", "fix", long.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(&long).unwrap(), original, "left as it was");
+    let text = stdout(&out);
+    let name = long.display().to_string();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("cannot write"))
+        .collect();
+    assert_eq!(
+        failed,
+        [format!(
+            "{name}: error: cannot write: File name too long (os error 36); file left as it was"
+        )]
+    );
+    assert!(!text.contains(&format!("{name}: fixed")), "{text}");
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(": fixed 0 findings in 0 files; 1 file could not be written; "),
+        "{err}"
+    );
+    // What remains after a successful fix is judged on the fixed text.
+    let ok = dir.path().join("ok.yml");
+    std::fs::write(&ok, &original).unwrap();
+    let out = run(&[
+        "siem",
+        "fix",
+        ok.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &value["files"][0];
+    assert_eq!(file["changed"], true);
+    assert_eq!(file["error"], serde_json::Value::Null);
+    assert_eq!(file["findings"]["fixed"].as_array().unwrap().len(), 4);
+    assert_eq!(file["findings"]["remaining"], serde_json::json!([]));
+    assert_eq!(value["summary"]["fixed_findings"], 4);
+    assert_eq!(value["summary"]["changed_files"], 1);
 }

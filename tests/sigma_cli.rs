@@ -75,8 +75,8 @@ fn check_prints_one_line_per_finding_and_exits_1() {
     );
     assert_eq!(
         stderr(&out).trim(),
-        "sigma check: 1 files (1 rules) against ATT&CK 18.1: 3 errors, 0 warnings, 0 info; \
-         3 fixable in 1 files (run `attackmap sigma fix`)"
+        "sigma check: 1 file (1 rule) against ATT&CK 18.1: 3 errors, 0 warnings, 0 info; \
+         3 fixable in 1 file (run `attackmap sigma fix`)"
     );
 }
 
@@ -340,4 +340,193 @@ fn a_directory_with_many_rules() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A rule whose fix removes a line and respells a tag that stays wrong.
+const REMAINS_AFTER_FIX: &str = "title: Remaining findings after a fix
+status: test
+logsource:
+    product: windows
+detection:
+    selection:
+        Image: x.exe
+    condition: selection
+tags:
+    - attack.execution
+    - attack.execution
+    - attack.Initial_Access
+    - attack.t1059.001
+    - attack.t9999
+";
+
+#[test]
+fn what_remains_after_a_fix_is_judged_on_the_fixed_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rule = tmp.path().join("remains.yml");
+    fs::write(&rule, REMAINS_AFTER_FIX).unwrap();
+    let name = rule.display();
+    // Before: the tactic is spelled the old way, on line 12.
+    let check = sigma("v18", &["check", path(&rule)]);
+    assert!(
+        stdout(&check).contains(&format!(
+            "{name}:12: warning: attack.Initial_Access: none of the rule's techniques"
+        )),
+        "{}",
+        stdout(&check)
+    );
+    // A dry run tells what would remain, on the fixed text.
+    let dry = sigma("v18", &["fix", "--dry-run", path(&rule)]);
+    assert_eq!(dry.status.code(), Some(1));
+    assert!(
+        stderr(&dry).starts_with(&format!(
+            "{name}:11: warning: attack.initial-access: none of the rule's techniques belongs to tactic initial-access in ATT&CK 18.1\n\
+             {name}:13: error: attack.t9999: there is no technique T9999 in ATT&CK 18.1\n"
+        )),
+        "{}",
+        stderr(&dry)
+    );
+    let out = sigma("v18", &["fix", path(&rule)]);
+    assert_eq!(out.status.code(), Some(1), "an error remains");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{name}: fixed 2 findings\n\
+             {name}:11: warning: attack.initial-access: none of the rule's techniques belongs to tactic initial-access in ATT&CK 18.1\n\
+             {name}:13: error: attack.t9999: there is no technique T9999 in ATT&CK 18.1\n"
+        )
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "sigma fix: 1 file (1 rule) against ATT&CK 18.1: fixed 2 findings in 1 file; 1 error and 1 warning remain"
+    );
+    let fixed = fs::read_to_string(&rule).unwrap();
+    assert_eq!(fixed.lines().nth(10), Some("    - attack.initial-access"));
+    assert_eq!(fixed.lines().nth(12), Some("    - attack.t9999"));
+}
+
+#[test]
+fn a_failed_write_is_an_error_naming_the_file_once_and_is_not_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let revoked = fs::read(fixture("sigma/rules/revoked.yml")).unwrap();
+    // A name so long that the temporary file beside it cannot be created
+    // (the name limit is 255 bytes): a write that fails even for root.
+    let long = tmp.path().join(format!("{}.yml", "r".repeat(246)));
+    let good = tmp.path().join("good.yml");
+    fs::write(&long, &revoked).unwrap();
+    fs::write(&good, &revoked).unwrap();
+    let out = sigma("v18", &["fix", path(&good), path(&long)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(fs::read(&long).unwrap(), revoked, "the old file stays");
+    assert_eq!(
+        fs::read(&good).unwrap(),
+        fs::read(fixture("sigma/rules/revoked.fixed.yml")).unwrap()
+    );
+    let text = stdout(&out);
+    let failures: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("cannot write"))
+        .collect();
+    assert_eq!(
+        failures,
+        [format!(
+            "{}: error: cannot write: File name too long (os error 36); file left as it was",
+            long.display()
+        )],
+        "{text}"
+    );
+    assert!(text.starts_with(&format!("{}: fixed 3 findings\n", good.display())));
+    assert!(
+        !text.contains(&format!("{}: fixed", long.display())),
+        "{text}"
+    );
+    // The findings of the file not written remain, with their fixes.
+    assert!(text.contains(&format!("{}:9: error: attack.t1086", long.display())));
+    assert_eq!(
+        stderr(&out).trim(),
+        "sigma fix: 2 files (2 rules) against ATT&CK 18.1: fixed 3 findings in 1 file; \
+         1 file could not be written; 4 errors and 0 warnings remain"
+    );
+    let json = sigma("v18", &["fix", path(&long), "--format", "json", "-q"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["summary"]["failed_writes"], 1);
+    assert_eq!(value["summary"]["changed_files"], 0);
+    assert_eq!(value["summary"]["fixed_findings"], 0);
+    assert_eq!(value["files"][0]["changed"], false);
+    assert_eq!(
+        value["files"][0]["error"],
+        "cannot write: File name too long (os error 36)"
+    );
+}
+
+#[test]
+fn fix_keeps_the_owner_group_and_mode_of_someone_elses_rule() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
+    let tmp = tempfile::tempdir().unwrap();
+    let rule = tmp.path().join("theirs.yml");
+    fs::copy(fixture("sigma/rules/revoked.yml"), &rule).unwrap();
+    fs::set_permissions(&rule, fs::Permissions::from_mode(0o640)).unwrap();
+    if chown(&rule, Some(4321), Some(4322)).is_err() {
+        eprintln!("SKIPPED: giving a file to another user needs root");
+        return;
+    }
+    let out = sigma("v18", &["fix", path(&rule)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let meta = fs::metadata(&rule).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
+    assert_eq!(
+        fs::read(&rule).unwrap(),
+        fs::read(fixture("sigma/rules/revoked.fixed.yml")).unwrap()
+    );
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(value: &serde_json::Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn fix_json_has_the_same_shape_as_siem_fix_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rule = tmp.path().join("remains.yml");
+    fs::write(&rule, REMAINS_AFTER_FIX).unwrap();
+    let out = sigma("v18", &["fix", path(&rule), "--format", "json", "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    let sigma_json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sigma_json["attack_version"], "18.1");
+    assert_eq!(sigma_json["dry_run"], false);
+    assert_eq!(sigma_json["summary"]["files"], 1);
+    assert_eq!(sigma_json["summary"]["changed_files"], 1);
+    assert_eq!(sigma_json["summary"]["fixed_findings"], 2);
+    assert_eq!(sigma_json["summary"]["errors"], 1);
+    assert_eq!(sigma_json["summary"]["warnings"], 1);
+    let file = &sigma_json["files"][0];
+    assert_eq!(file["file"], path(&rule));
+    assert_eq!(file["changed"], true);
+    assert_eq!(file["findings"]["fixed"][0]["kind"], "duplicate");
+    assert_eq!(file["findings"]["fixed"][1]["tag"], "attack.Initial_Access");
+    assert_eq!(file["findings"]["remaining"][0]["line"], 11);
+    assert_eq!(
+        file["findings"]["remaining"][0]["tag"],
+        "attack.initial-access"
+    );
+    assert_eq!(file["findings"]["remaining"][1]["line"], 13);
+
+    let siem_dir = tempfile::tempdir().unwrap();
+    let splunk = siem_dir.path().join("parent-and-sub.yml");
+    fs::copy(fixture("siem/splunk/parent-and-sub.yml"), &splunk).unwrap();
+    let out = run(&["siem", "fix", path(&splunk), "--format", "json", "-q"]);
+    let siem_json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(siem_json["files"][0]["file"], path(&splunk));
+    assert_eq!(siem_json["files"][0]["changed"], true);
+    assert_eq!(keys(&sigma_json), keys(&siem_json));
+    assert_eq!(keys(&sigma_json["summary"]), keys(&siem_json["summary"]));
+    assert_eq!(keys(file), keys(&siem_json["files"][0]));
+    assert_eq!(
+        keys(&file["findings"]),
+        keys(&siem_json["files"][0]["findings"])
+    );
+    assert_eq!(keys(&file["findings"]), ["fixed", "remaining"]);
 }

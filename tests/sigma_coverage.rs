@@ -456,7 +456,7 @@ fn cli_writes_the_layer_and_reports_on_stderr() {
     assert!(err.contains("unknown_and_deprecated.yml:10: attack.t9999: there is no technique T9999 in ATT&CK 18.1; not counted"), "{err}");
     assert!(
         err.contains(
-            "sigma coverage: 8 files, 9 rules against ATT&CK 18.1: 4 techniques covered (6 technique-tactic entries); 3 rules without a technique tag; 1 revoked tags counted under their replacement, 1 unknown, 1 deprecated"
+            "sigma coverage: 8 files, 9 rules against ATT&CK 18.1: 4 techniques covered (6 technique-tactic entries); 3 rules without a technique tag; 1 revoked tag counted under its replacement, 1 unknown, 1 deprecated"
         ),
         "{err}"
     );

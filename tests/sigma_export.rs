@@ -518,6 +518,36 @@ fn cli_writes_frontmatter_and_skeleton_files() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(stderr(&out).contains("expected a date as YYYY-MM-DD"));
+    // Dates of the right shape that the calendar does not have.
+    for (date, why) in [
+        ("2026-02-30", "not a calendar date: 2026-02 has 28 days"),
+        ("2026-13-01", "not a calendar date: there is no month 13"),
+        ("2026-04-31", "not a calendar date: 2026-04 has 30 days"),
+    ] {
+        let out = run(&[
+            "export",
+            "sigma-skeleton",
+            "-t",
+            "T1059.001",
+            "--date",
+            date,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{date}: {}", stdout(&out));
+        assert!(stdout(&out).is_empty(), "{date}: nothing written");
+        let err = stderr(&out);
+        assert!(err.contains(&format!("'{date}'")), "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    let out = run(&[
+        "export",
+        "sigma-skeleton",
+        "-t",
+        "T1059.001",
+        "-q",
+        "--date",
+        "2028-02-29",
+    ]);
+    assert!(expect_success(&out).contains("\ndate: 2028-02-29\n"));
     let out = run(&[
         "export",
         "sigma-skeleton",

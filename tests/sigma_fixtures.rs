@@ -535,3 +535,106 @@ fn mangled_rules_never_panic() {
         }
     }
 }
+
+/// (line, kind, tag) of every finding of an odd-shapes fixture.
+fn lines_of(name: &str) -> Vec<(Option<usize>, FindingKind, Option<String>)> {
+    let judge = Judge::new(v18());
+    let report = check::check_file(&judge, &fixture(&format!("sigma/odd-shapes/{name}")));
+    report
+        .findings
+        .iter()
+        .map(|f| (f.line, f.kind, f.tag.clone()))
+        .collect()
+}
+
+#[test]
+fn findings_point_at_the_line_of_the_tag_in_odd_shapes() {
+    use FindingKind::*;
+    let t = |s: &str| Some(s.to_string());
+    // Numbers and nested maps among the tags: one error per item, at its
+    // line; the string tags are still judged.
+    assert_eq!(
+        lines_of("not-strings.yml"),
+        [
+            (Some(11), TagNotAString, None),
+            (Some(12), TagNotAString, None),
+            (Some(14), UnknownId, t("attack.t9999")),
+        ]
+    );
+    // An anchored item and its alias: the duplicate is the alias's line.
+    assert_eq!(
+        lines_of("aliases.yml"),
+        [
+            (Some(9), NotEditable, None),
+            (Some(12), Duplicate, t("attack.t1059")),
+            (Some(13), UnknownId, t("attack.t9999")),
+        ]
+    );
+    // `tags: *common`: the items are where the list is anchored.
+    assert_eq!(
+        lines_of("list-alias.yml"),
+        [(Some(3), UnknownId, t("attack.t9999"))]
+    );
+    // Block scalar items: their content line.
+    assert_eq!(
+        lines_of("block-scalars.yml"),
+        [
+            (Some(9), NotEditable, None),
+            (Some(12), UnknownId, t("attack.t9999")),
+            (Some(14), Malformed, t("attack.T1059\n")),
+        ]
+    );
+    // A flow list over several lines, with an escaped item.
+    assert_eq!(
+        lines_of("flow.yml"),
+        [
+            (Some(9), NotEditable, None),
+            (Some(10), UnknownId, t("attack.t9999")),
+            (Some(11), Duplicate, t("attack.execution")),
+        ]
+    );
+    // Nested lists and maps in a flow list.
+    assert_eq!(
+        lines_of("flow-nested.yml"),
+        [
+            (Some(9), TagNotAString, None),
+            (Some(9), UnknownId, t("attack.t9999")),
+            (Some(10), TagNotAString, None),
+        ]
+    );
+    let judge = Judge::new(v18());
+    let report = check::check_file(&judge, &fixture("sigma/odd-shapes/not-strings.yml"));
+    assert_eq!(
+        report.findings[0].message,
+        "tags item 2 is a number (42), not a string; fix by hand"
+    );
+    assert_eq!(
+        report.findings[1].message,
+        "tags item 3 is a mapping, not a string; fix by hand"
+    );
+    assert!(report.fixed.is_none());
+}
+
+#[test]
+fn the_line_of_each_odd_tag_holds_that_tag() {
+    let judge = Judge::new(v18());
+    for name in [
+        "aliases.yml",
+        "list-alias.yml",
+        "block-scalars.yml",
+        "flow.yml",
+    ] {
+        let path = fixture(&format!("sigma/odd-shapes/{name}"));
+        let text = fs::read_to_string(&path).unwrap();
+        let report = check::check_file(&judge, &path);
+        for f in report.findings.iter().filter(|f| f.tag.is_some()) {
+            let tag = f.tag.as_deref().unwrap().trim();
+            let line = text.lines().nth(f.line.unwrap() - 1).unwrap();
+            let shown = if line.contains("*t") { "*t" } else { tag };
+            assert!(
+                line.to_lowercase().contains(&shown.to_lowercase()),
+                "{name}: {tag} at {line:?}"
+            );
+        }
+    }
+}

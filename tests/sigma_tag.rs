@@ -330,13 +330,35 @@ fn cli_exit_codes_and_refusals() {
             .unwrap()
             .contains("    - attack.t1059.001\n")
     );
+    // A rule file that does not exist: a usage error, named, exit 2,
+    // before anything is written.
+    let out = run(&[
+        "sigma",
+        "tag",
+        &file("no-tags-crlf.yml"),
+        &file("missing.yml"),
+        "-t",
+        "T1059.001",
+    ]);
+    let err = expect_bad_input(&out);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "attackmap: error: {}: does not exist (no such file or directory)",
+            file("missing.yml")
+        )
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert_eq!(
+        fs::read(file("no-tags-crlf.yml")).unwrap(),
+        fs::read(tag_fixture("no-tags-crlf.yml")).unwrap()
+    );
     // A refused file among others: reported, the others tagged, exit 1.
     let out = run(&[
         "sigma",
         "tag",
         &file("collection.yml"),
         &file("no-tags-crlf.yml"),
-        &file("missing.yml"),
         "-t",
         "T1059.001",
     ]);
@@ -346,8 +368,19 @@ fn cli_exit_codes_and_refusals() {
         err.contains("collection.yml: not tagged: the file holds 2 rules"),
         "{err}"
     );
-    assert!(err.contains("missing.yml: error: cannot read"), "{err}");
+    assert!(
+        err.contains("sigma tag: 2 files with attack.execution, attack.t1059.001: tagged 1, 0 already tagged, 1 not tagged"),
+        "{err}"
+    );
     assert!(stdout(&out).contains("no-tags-crlf.yml: added attack.execution, attack.t1059.001"));
+    // One file: "1 file", not "1 files".
+    let out = run(&["sigma", "tag", &file("no-tags-crlf.yml"), "-t", "T1059.001"]);
+    expect_success(&out);
+    assert!(
+        stderr(&out).contains("sigma tag: 1 file with attack.execution, attack.t1059.001: tagged 0, 1 already tagged, 0 not tagged"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         fs::read(file("collection.yml")).unwrap(),
         fs::read(tag_fixture("collection.yml")).unwrap()

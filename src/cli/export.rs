@@ -13,7 +13,7 @@ use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
 use attackmap::export::markdown::MarkdownOptions;
 use attackmap::export::navigator::{NavigatorOptions, Score};
-use attackmap::export::sigma::{LEVELS, SigmaOptions, is_sigma_date};
+use attackmap::export::sigma::{LEVELS, SigmaOptions, check_sigma_date};
 use attackmap::export::splunk::{Layout, SplunkOptions};
 use attackmap::export::table::RowKind;
 use attackmap::export::templates::{TemplateOptions, Templates};
@@ -174,11 +174,7 @@ fn rows_parser() -> impl TypedValueParser<Value = RowKind> {
 
 /// `--date`: a Sigma date.
 fn date_parser(s: &str) -> std::result::Result<String, String> {
-    if is_sigma_date(s) {
-        Ok(s.to_string())
-    } else {
-        Err("expected a date as YYYY-MM-DD".to_string())
-    }
+    check_sigma_date(s).map(|()| s.to_string())
 }
 
 /// `--splunk-layout`: the names of [`Layout`].

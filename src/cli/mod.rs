@@ -3,6 +3,7 @@
 mod data;
 mod export;
 mod fetch;
+mod fixing;
 mod inputs;
 mod layer;
 mod map;

@@ -7,11 +7,11 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
-use attackmap::fsutil::write_in_place;
 use attackmap::mapping::MapOptions;
-use attackmap::rulefiles::diff;
+use attackmap::rulefiles::count;
 use attackmap::siem::{self, Finding, FindingKind, Release, Run, Severity, Summary};
 
+use super::fixing::{Checked, FixFinding, FixOptions, fix_files};
 use super::inputs::InputArgs;
 use super::output::{lines, write_stdout};
 use super::sigma::FindingFormat;
@@ -61,6 +61,11 @@ pub struct FixArgs {
     /// Print the changes as a unified diff and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Output format (JSON: one document with every file, the findings
+    /// fixed and those remaining, and the summary; no diff).
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
 }
 
 /// Runs `attackmap siem …`.
@@ -92,63 +97,45 @@ fn fix(args: &FixArgs) -> Result<i32> {
     let loaded = args.inputs.load(MapOptions::default())?;
     let release = Release::new(&loaded.model);
     let run = siem::check_paths(&release, &args.paths);
-    let summary = run.summary();
-    let mut remaining: Vec<Finding> = run.walk_findings.clone();
-    let mut out = String::new();
-    let mut written = 0;
-    for report in &run.reports {
-        remaining.extend(report.findings.iter().filter(|f| !f.fixable()).cloned());
-        let (Some(old), Some(new)) = (&report.original, &report.fixed) else {
-            continue;
-        };
-        let fixed = report.findings.iter().filter(|f| f.fixable()).count();
-        let name = report.path.display().to_string();
-        if args.dry_run {
-            out.push_str(&diff::unified(old, new, &name, &name));
-            continue;
-        }
-        match write_in_place(&report.path, new) {
-            Ok(()) => {
-                written += 1;
-                out.push_str(&format!(
-                    "{name}: fixed {fixed} finding{}\n",
-                    if fixed == 1 { "" } else { "s" }
-                ));
-            }
-            Err(err) => remaining.push(Finding::file(
-                &report.path,
-                Severity::Error,
-                FindingKind::Unreadable,
-                format!("{err}; file left as it was"),
-            )),
-        }
+    let options = FixOptions {
+        command: "siem fix",
+        release: release.name().to_string(),
+        attack_version: release.model().source.attack_version.as_deref(),
+        dry_run: args.dry_run,
+        quiet: args.inputs.quiet,
+        format: args.format,
+    };
+    let checked = run.reports.iter().map(|r| Checked {
+        path: &r.path,
+        findings: &r.findings,
+        original: r.original.as_deref(),
+        fixed: r.fixed.as_deref(),
+    });
+    fix_files(
+        &options,
+        checked,
+        &run.walk_findings,
+        run.summary().rules,
+        |path, text| siem::check_bytes(&release, path, text.as_bytes()).findings,
+    )
+}
+
+impl FixFinding for Finding {
+    fn path(&self) -> &std::path::Path {
+        &self.file
     }
-    write_stdout(out.as_bytes())?;
-    let remaining_text = lines(remaining.iter());
-    if args.dry_run {
-        eprint!("{remaining_text}");
-    } else {
-        write_stdout(remaining_text.as_bytes())?;
+
+    fn severity(&self) -> Severity {
+        self.severity
     }
-    let count = |s: Severity| remaining.iter().filter(|f| f.severity == s).count();
-    let errors = count(Severity::Error);
-    if !args.inputs.quiet {
-        let (verb, files) = if args.dry_run {
-            ("would fix", summary.files_to_fix)
-        } else {
-            ("fixed", written)
-        };
-        eprintln!(
-            "siem fix: {} files ({} rules) against {}: {verb} {} findings in {files} files; {errors} errors and {} warnings remain",
-            summary.files,
-            summary.rules,
-            release.name(),
-            summary.fixable,
-            count(Severity::Warning),
-        );
+
+    fn fixable(&self) -> bool {
+        Finding::fixable(self)
     }
-    let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+
+    fn write_failed(path: &std::path::Path, message: String) -> Self {
+        Finding::file(path, Severity::Error, FindingKind::Unreadable, message)
+    }
 }
 
 #[derive(Serialize)]
@@ -189,25 +176,26 @@ fn json(release: &Release<'_>, run: &Run, summary: &Summary) -> Result<Vec<u8>> 
 
 fn summary_line(release: &Release<'_>, s: &Summary) -> String {
     let mut line = format!(
-        "siem check: {} files ({} rules, {} skipped) against {}: {} errors, {} warnings, {} info",
-        s.files,
-        s.rules,
+        "siem check: {} ({}, {} skipped) against {}: {}, {}, {} info",
+        count(s.files, "file"),
+        count(s.rules, "rule"),
         s.skipped,
         release.name(),
-        s.errors,
-        s.warnings,
+        count(s.errors, "error"),
+        count(s.warnings, "warning"),
         s.infos
     );
     if s.failed_files > 0 {
         line.push_str(&format!(
-            "; {} files could not be read or parsed",
-            s.failed_files
+            "; {} could not be read or parsed",
+            count(s.failed_files, "file")
         ));
     }
     if s.fixable > 0 {
         line.push_str(&format!(
-            "; {} fixable in {} files (run `attackmap siem fix`)",
-            s.fixable, s.files_to_fix
+            "; {} fixable in {} (run `attackmap siem fix`)",
+            s.fixable,
+            count(s.files_to_fix, "file")
         ));
     }
     line

@@ -8,10 +8,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
-use attackmap::fsutil::write_in_place;
 use attackmap::mapping::MapOptions;
-use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary, diff};
+use attackmap::rulefiles::count;
+use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary};
 
+use super::fixing::{Checked, FixFinding, FixOptions, fix_files};
 use super::inputs::InputArgs;
 use super::output::{lines, write_stdout};
 
@@ -75,6 +76,11 @@ pub struct FixArgs {
     /// Print the changes as a unified diff and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Output format (JSON: one document with every file, the findings
+    /// fixed and those remaining, and the summary; no diff).
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
 }
 
 /// Runs `attackmap sigma …`.
@@ -108,68 +114,50 @@ fn fix(args: &FixArgs) -> Result<i32> {
     let loaded = args.inputs.load(MapOptions::default())?;
     let judge = Judge::new(&loaded.model);
     let run = sigma::check_paths(&judge, &args.paths);
-    let summary = run.summary();
-    let mut remaining = Vec::new();
-    let mut out = String::new();
-    let mut write_errors = 0;
-    remaining.extend(run.walk_findings.iter().cloned());
-    for report in &run.reports {
-        remaining.extend(report.findings.iter().filter(|f| !f.fixable()).cloned());
-        let (Some(old), Some(new)) = (&report.original, &report.fixed) else {
-            continue;
-        };
-        let fixed = report.findings.iter().filter(|f| f.fixable()).count();
-        if args.dry_run {
-            let name = report.path.display().to_string();
-            out.push_str(&diff::unified(old, new, &name, &name));
-            continue;
-        }
-        match write_in_place(&report.path, new) {
-            Ok(()) => out.push_str(&format!(
-                "{}: fixed {fixed} finding{}\n",
-                report.path.display(),
-                if fixed == 1 { "" } else { "s" }
-            )),
-            Err(err) => {
-                write_errors += 1;
-                remaining.push(Finding::file(
-                    &report.path,
-                    Severity::Error,
-                    sigma::FindingKind::Unreadable,
-                    format!("{err}; file left as it was"),
-                ));
-            }
-        }
+    let options = FixOptions {
+        command: "sigma fix",
+        release: judge.release().to_string(),
+        attack_version: judge.model().source.attack_version.as_deref(),
+        dry_run: args.dry_run,
+        quiet: args.inputs.quiet,
+        format: args.format,
+    };
+    let checked = run.reports.iter().map(|r| Checked {
+        path: &r.path,
+        findings: &r.findings,
+        original: r.original.as_deref(),
+        fixed: r.fixed.as_deref(),
+    });
+    fix_files(
+        &options,
+        checked,
+        &run.walk_findings,
+        run.summary().rules,
+        |path, text| sigma::check::check_bytes(&judge, path, text.as_bytes()).findings,
+    )
+}
+
+impl FixFinding for Finding {
+    fn path(&self) -> &std::path::Path {
+        &self.file
     }
-    write_stdout(out.as_bytes())?;
-    let remaining_text = lines(remaining.iter());
-    if args.dry_run {
-        eprint!("{remaining_text}");
-    } else {
-        write_stdout(remaining_text.as_bytes())?;
+
+    fn severity(&self) -> Severity {
+        self.severity
     }
-    let errors = remaining
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    if !args.inputs.quiet {
-        let verb = if args.dry_run { "would fix" } else { "fixed" };
-        eprintln!(
-            "sigma fix: {} files ({} rules) against {}: {verb} {} findings in {} files; {} errors and {} warnings remain",
-            summary.files,
-            summary.rules,
-            judge.release(),
-            summary.fixable,
-            summary.files_to_fix - write_errors,
-            errors,
-            remaining
-                .iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .count(),
-        );
+
+    fn fixable(&self) -> bool {
+        Finding::fixable(self)
     }
-    let failed = errors > 0 || (args.dry_run && summary.fixable > 0);
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+
+    fn write_failed(path: &std::path::Path, message: String) -> Self {
+        Finding::file(
+            path,
+            Severity::Error,
+            sigma::FindingKind::Unreadable,
+            message,
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -193,21 +181,25 @@ fn json(judge: &Judge<'_>, run: &Run, summary: &Summary) -> Result<Vec<u8>> {
 
 fn summary_line(command: &str, judge: &Judge<'_>, s: &Summary) -> String {
     let mut line = format!(
-        "{command}: {} files ({} rules) against {}: {} errors, {} warnings, {} info",
-        s.files,
-        s.rules,
+        "{command}: {} ({}) against {}: {}, {}, {} info",
+        count(s.files, "file"),
+        count(s.rules, "rule"),
         judge.release(),
-        s.errors,
-        s.warnings,
+        count(s.errors, "error"),
+        count(s.warnings, "warning"),
         s.infos
     );
     if s.failed_files > 0 {
-        line.push_str(&format!("; {} files could not be checked", s.failed_files));
+        line.push_str(&format!(
+            "; {} could not be checked",
+            count(s.failed_files, "file")
+        ));
     }
     if s.fixable > 0 {
         line.push_str(&format!(
-            "; {} fixable in {} files (run `attackmap sigma fix`)",
-            s.fixable, s.files_to_fix
+            "; {} fixable in {} (run `attackmap sigma fix`)",
+            s.fixable,
+            count(s.files_to_fix, "file")
         ));
     }
     line

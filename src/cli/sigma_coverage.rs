@@ -12,6 +12,7 @@ use attackmap::export::navigator::{self, Layer};
 use attackmap::export::sigma::LEVELS;
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
+use attackmap::rulefiles::{count, count_as};
 use attackmap::sigma::Judge;
 use attackmap::sigma::coverage::{
     self, Coverage, CoverageOptions, CoverageScore, GapReport, Level,
@@ -208,12 +209,17 @@ fn gap_table(report: &GapReport<'_>) -> Table {
 
 fn summary(judge: &Judge<'_>, c: &Coverage<'_>, entries: usize) -> String {
     let mut line = format!(
-        "sigma coverage: {} files, {} rules against {}: {} techniques covered ({entries} technique-tactic entries); {} rules without a technique tag",
-        c.files,
-        c.rules.len(),
+        "sigma coverage: {}, {} against {}: {} covered ({}); {} without a technique tag",
+        count(c.files, "file"),
+        count(c.rules.len(), "rule"),
         judge.release(),
-        c.techniques.len(),
-        c.without_techniques,
+        count(c.techniques.len(), "technique"),
+        count_as(
+            entries,
+            "technique-tactic entry",
+            "technique-tactic entries"
+        ),
+        count(c.without_techniques, "rule"),
     );
     line.push_str(&notes_summary(c));
     line
@@ -221,19 +227,27 @@ fn summary(judge: &Judge<'_>, c: &Coverage<'_>, entries: usize) -> String {
 
 fn notes_summary(c: &Coverage<'_>) -> String {
     let mut line = format!(
-        "; {} revoked tags counted under their replacement, {} unknown, {} deprecated",
-        c.notes_of("revoked"),
+        "; {} counted under {} replacement, {} unknown, {} deprecated",
+        count(c.notes_of("revoked"), "revoked tag"),
+        if c.notes_of("revoked") == 1 {
+            "its"
+        } else {
+            "their"
+        },
         c.notes_of("unknown"),
         c.notes_of("deprecated")
     );
     let other = c.notes_of("revoked-no-replacement") + c.notes_of("invalid");
     if other > 0 {
-        line.push_str(&format!(", {other} other technique tags not counted"));
+        line.push_str(&format!(
+            ", {} not counted",
+            count(other, "other technique tag")
+        ));
     }
     if c.filtered_out > 0 {
         line.push_str(&format!(
-            "; {} rules left out by --min-level/--status",
-            c.filtered_out
+            "; {} left out by --min-level/--status",
+            count(c.filtered_out, "rule")
         ));
     }
     let failed = c
@@ -242,7 +256,10 @@ fn notes_summary(c: &Coverage<'_>) -> String {
         .filter(|f| f.severity == attackmap::sigma::Severity::Error)
         .count();
     if failed > 0 {
-        line.push_str(&format!("; {failed} files or paths could not be read"));
+        line.push_str(&format!(
+            "; {} could not be read",
+            count_as(failed, "file or path", "files or paths")
+        ));
     }
     line
 }
@@ -251,11 +268,13 @@ fn gap_summary(judge: &Judge<'_>, c: &Coverage<'_>, report: &GapReport<'_>) -> S
     let gaps = report.gaps().count();
     let total = report.techniques.len();
     format!(
-        "sigma coverage: gaps for {}: {gaps} of {total} techniques have no rule ({} covered), from {} files, {} rules against {}{}",
+        "sigma coverage: gaps for {}: {gaps} of {} {} no rule ({} covered), from {}, {} against {}{}",
         report.groups_label(),
+        count(total, "technique"),
+        if gaps == 1 { "has" } else { "have" },
         total - gaps,
-        c.files,
-        c.rules.len(),
+        count(c.files, "file"),
+        count(c.rules.len(), "rule"),
         judge.release(),
         notes_summary(c)
     )

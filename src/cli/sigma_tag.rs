@@ -8,6 +8,7 @@ use clap::Args;
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
 use attackmap::export::sigma::{live_techniques, technique_tags};
 use attackmap::mapping::MapOptions;
+use attackmap::rulefiles::count;
 use attackmap::selection::{Criteria, Selection};
 use attackmap::sigma::check::file_finding;
 use attackmap::sigma::tag::{Tagging, tag_file};
@@ -57,6 +58,7 @@ struct Counts {
 
 /// Runs `attackmap sigma tag`.
 pub fn run(args: &TagArgs) -> Result<i32> {
+    refuse_missing(&args.paths)?;
     let loaded = args.inputs.load(MapOptions::default())?;
     let model = &loaded.model;
     let mut criteria = Criteria::default();
@@ -113,8 +115,8 @@ pub fn run(args: &TagArgs) -> Result<i32> {
     if !args.inputs.quiet {
         let verb = if args.dry_run { "would tag" } else { "tagged" };
         eprintln!(
-            "sigma tag: {} files with {}: {verb} {}, {} already tagged, {} not tagged",
-            files.len(),
+            "sigma tag: {} with {}: {verb} {}, {} already tagged, {} not tagged",
+            count(files.len(), "file"),
             tags.join(", "),
             counts.tagged,
             counts.unchanged,
@@ -126,6 +128,19 @@ pub fn run(args: &TagArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// Refuses rule paths that do not exist ([`Error::NoSuchFile`], exit 2),
+/// before anything is loaded: `sigma tag` changes named files, and a
+/// misspelt name is a usage error, not a finding.
+fn refuse_missing(paths: &[PathBuf]) -> Result<()> {
+    let missing = paths.iter().find(|path| {
+        std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    });
+    match missing {
+        Some(path) => Err(Error::NoSuchFile { path: path.clone() }),
+        None => Ok(()),
+    }
 }
 
 /// Writes (or, with `--dry-run`, diffs) one file's result.

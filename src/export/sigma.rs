@@ -486,20 +486,47 @@ pub fn today() -> String {
         .to_string()
 }
 
-/// Whether `date` is a `YYYY-MM-DD` date with a month 01–12 and a day
-/// 01–31 (the form Sigma specification 2.0 requires).
+/// Whether `date` is a `YYYY-MM-DD` calendar date (the form Sigma
+/// specification 2.0 requires): see [`check_sigma_date`].
 pub fn is_sigma_date(date: &str) -> bool {
+    check_sigma_date(date).is_ok()
+}
+
+/// Checks that `date` is a `YYYY-MM-DD` date that exists in the calendar:
+/// a month 01–12 and a day that month has (29 February only in leap
+/// years). The error says what is wrong, in words (without the date).
+pub fn check_sigma_date(date: &str) -> std::result::Result<(), String> {
     let b = date.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) {
-        return false;
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
+    if !shaped || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return Err("expected a date as YYYY-MM-DD".to_string());
     }
-    if !digits(5..7) || !digits(8..10) {
-        return false;
+    let year: u32 = date[..4].parse().unwrap_or(0);
+    let month: u32 = date[5..7].parse().unwrap_or(0);
+    let day: u32 = date[8..10].parse().unwrap_or(0);
+    if !(1..=12).contains(&month) {
+        return Err(format!(
+            "not a calendar date: there is no month {month:02} (expected YYYY-MM-DD)"
+        ));
     }
-    let month: u8 = date[5..7].parse().unwrap_or(0);
-    let day: u8 = date[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    let last = days_in_month(year, month);
+    if !(1..=last).contains(&day) {
+        return Err(format!(
+            "not a calendar date: {year}-{month:02} has {last} days (expected YYYY-MM-DD)"
+        ));
+    }
+    Ok(())
+}
+
+/// The number of days of `month` (1–12) in `year` (Gregorian calendar).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// A random UUID (version 4, RFC 9562) for a rule's `id`: 16 bytes from
@@ -574,6 +601,17 @@ mod tests {
         assert!(!is_sigma_date("2025-1-1"));
         assert!(!is_sigma_date("2025-01-3x"));
         assert!(!is_sigma_date("２０２５-01-01"));
+        assert!(!is_sigma_date("2026-02-30"));
+        assert!(!is_sigma_date("2026-02-29"));
+        assert!(is_sigma_date("2028-02-29"));
+        assert!(is_sigma_date("2000-02-29"));
+        assert!(!is_sigma_date("2100-02-29"));
+        assert!(!is_sigma_date("2026-04-31"));
+        assert!(!is_sigma_date("2026-01-00"));
+        assert_eq!(
+            check_sigma_date("2026-02-30").unwrap_err(),
+            "not a calendar date: 2026-02 has 28 days (expected YYYY-MM-DD)"
+        );
     }
 
     #[test]

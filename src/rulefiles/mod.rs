@@ -62,11 +62,37 @@ pub fn write_finding(
     if let Some(column) = column {
         write!(f, ":{column}")?;
     }
-    write!(f, ": {severity}: {message}")?;
+    write!(f, ": {severity}: {}", one_line(message))?;
     if let Some(fix) = fix {
         write!(f, " (fix: {fix})")?;
     }
     Ok(())
+}
+
+/// `n` and the noun, in the plural unless `n` is 1: `1 file`, `2 files`,
+/// `0 findings`. For the summaries of the rule-file commands; nouns with
+/// another plural than `-s` use [`count_as`].
+pub fn count(n: usize, noun: &str) -> String {
+    count_as(n, noun, &format!("{noun}s"))
+}
+
+/// `n` and `one` when `n` is 1, else `n` and `many`: `1 entry`,
+/// `2 entries`.
+pub fn count_as(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `message` on one line: line breaks and tabs (from tags written as
+/// block scalars, say) shown as `\n`, `\r`, `\t`.
+fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.contains(['\n', '\r', '\t']) {
+        return message.into();
+    }
+    message
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t")
+        .into()
 }
 
 /// Start offsets of the lines of a text, for offset → line number.
@@ -207,6 +233,33 @@ mod tests {
             text: String::new(),
         }];
         assert_eq!(apply("abc", &outside), None);
+    }
+
+    #[test]
+    fn a_finding_is_printed_on_one_line() {
+        struct F;
+        impl fmt::Display for F {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_finding(
+                    f,
+                    Path::new("r.yml"),
+                    Some(3),
+                    None,
+                    Severity::Warning,
+                    "a\nb\tc",
+                    None,
+                )
+            }
+        }
+        assert_eq!(F.to_string(), "r.yml:3: warning: a\\nb\\tc");
+    }
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(count(1, "file"), "1 file");
+        assert_eq!(count(0, "file"), "0 files");
+        assert_eq!(count(2, "finding"), "2 findings");
+        assert_eq!(count_as(3, "entry", "entries"), "3 entries");
     }
 
     #[test]

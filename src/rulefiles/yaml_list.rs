@@ -486,6 +486,203 @@ fn skip_space_and_comments(text: &str, mut pos: Offset, end: Offset) -> Offset {
     pos
 }
 
+/// Where each item of the list value of a `key:` line starts, read
+/// leniently — for the lines of findings, never for editing: also items
+/// [`read_list`] refuses (numbers, nested mappings and lists, aliases,
+/// anchors, block scalars, escapes) and a value that is an alias of a
+/// list anchored elsewhere in `doc` (the lines of the document). `body`
+/// is the key's line and the lines of its value. A block scalar item
+/// starts on its first content line. For a value that is a single scalar
+/// the one offset is where it starts; `None` when the value cannot be
+/// read even so.
+pub fn item_starts(text: &str, body: &[Line<'_>], doc: &[Line<'_>]) -> Option<Vec<Offset>> {
+    let key = body.first()?;
+    let colon = key.text.find(':')?;
+    value_starts(text, key, colon + 1, &body[1..], doc, 0)
+}
+
+/// How many aliases are followed, at most, to find a list.
+const MAX_ALIAS_HOPS: usize = 8;
+
+/// The item starts of a value that begins at byte `from` of `first` (after
+/// a key's colon or an anchor) and continues over `rest`; `hops` aliases
+/// were followed to get here.
+fn value_starts(
+    text: &str,
+    first: &Line<'_>,
+    from: usize,
+    rest: &[Line<'_>],
+    doc: &[Line<'_>],
+    hops: usize,
+) -> Option<Vec<Offset>> {
+    let after = first.text.get(from..)?;
+    let value = after.trim_start();
+    let at = first.start + from + (after.len() - value.len());
+    if value.is_empty() || value.starts_with('#') {
+        return block_item_starts(rest);
+    }
+    if let Some(name) = value.strip_prefix('*') {
+        return alias_starts(text, token(name), doc, hops + 1);
+    }
+    if value.starts_with(['&', '!']) {
+        let skip = token(value).len();
+        let from = from + (after.len() - value.len()) + skip;
+        return value_starts(text, first, from, rest, doc, hops);
+    }
+    if value.starts_with('[') {
+        return flow_item_starts(text, at);
+    }
+    if value.starts_with(['|', '>']) {
+        return Some(vec![content_start(rest).unwrap_or(at)]);
+    }
+    Some(vec![at])
+}
+
+/// The first whitespace-free token of `s`.
+fn token(s: &str) -> &str {
+    s.split([' ', '\t']).next().unwrap_or("")
+}
+
+/// Where the content of the first line of `lines` that is not blank or a
+/// comment starts.
+fn content_start(lines: &[Line<'_>]) -> Option<Offset> {
+    let line = lines.iter().find(|l| !is_blank_or_comment(l.text))?;
+    Some(line.start + (line.text.len() - line.text.trim_start().len()))
+}
+
+/// The items of a block list in `lines`: each `-` line at the indentation
+/// of the first; deeper lines belong to the item above.
+fn block_item_starts(lines: &[Line<'_>]) -> Option<Vec<Offset>> {
+    let first = lines.iter().find(|l| !is_blank_or_comment(l.text))?;
+    let indent = indent_of(first.text);
+    let mut starts = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if is_blank_or_comment(line.text) || indent_of(line.text) > indent {
+            continue;
+        }
+        let after_dash = line.text.get(indent..)?.strip_prefix('-')?;
+        if !(after_dash.is_empty() || after_dash.starts_with([' ', '\t'])) {
+            return None;
+        }
+        let item = after_dash.trim_start();
+        // An anchor or a tag before the item: the item follows it.
+        let item = if item.starts_with(['&', '!']) {
+            item[token(item).len()..].trim_start()
+        } else {
+            item
+        };
+        let empty_or_block = item.is_empty()
+            || item.starts_with('#')
+            || (item.starts_with(['|', '>']) && is_blank_or_comment(&item[token(item).len()..]));
+        let dash = line.start + indent;
+        let start = if empty_or_block {
+            let deeper: Vec<Line<'_>> = lines[i + 1..]
+                .iter()
+                .take_while(|l| is_blank_or_comment(l.text) || indent_of(l.text) > indent)
+                .copied()
+                .collect();
+            content_start(&deeper).unwrap_or(dash)
+        } else {
+            line.start + (line.text.len() - item.len())
+        };
+        starts.push(start);
+    }
+    Some(starts)
+}
+
+/// The items of the list anchored `&name` in `doc`.
+fn alias_starts(text: &str, name: &str, doc: &[Line<'_>], hops: usize) -> Option<Vec<Offset>> {
+    if hops > MAX_ALIAS_HOPS || name.is_empty() {
+        return None;
+    }
+    let anchor = format!("&{name}");
+    let (i, line, at) = doc.iter().enumerate().find_map(|(i, l)| {
+        let at = l
+            .text
+            .match_indices(&anchor)
+            .map(|(at, _)| at)
+            .find(|&at| {
+                let end = at + anchor.len();
+                (at == 0 || l.text[..at].ends_with([' ', '\t', '[', ',']))
+                    && l.text[end..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| " \t,]".contains(c))
+            })?;
+        Some((i, l, at))
+    })?;
+    let indent = indent_of(line.text);
+    let key_line = !line.text[indent..].starts_with('-');
+    let rest: Vec<Line<'_>> = doc[i + 1..]
+        .iter()
+        .take_while(|l| {
+            is_blank_or_comment(l.text)
+                || indent_of(l.text) > indent
+                || (key_line && indent_of(l.text) == indent && l.text[indent..].starts_with('-'))
+        })
+        .copied()
+        .collect();
+    value_starts(text, line, at + anchor.len(), &rest, doc, hops)
+}
+
+/// The items of the flow list whose `[` is at `open`: where each item at
+/// depth one starts (nested lists and mappings are one item each).
+fn flow_item_starts(text: &str, open: Offset) -> Option<Vec<Offset>> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    let mut expecting = true;
+    let mut i = open;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 1 && expecting && c != b']' && c != b',' {
+            starts.push(i);
+            expecting = false;
+        }
+        match c {
+            b'"' => i = quoted_end(bytes, i, b'"')?,
+            b'\'' => i = quoted_end(bytes, i, b'\'')?,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(starts);
+                }
+            }
+            b',' if depth == 1 => expecting = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The offset of the quote that closes the quoted scalar opening at
+/// `open` (`\"` escapes in double quotes, `''` in single quotes).
+fn quoted_end(bytes: &[u8], open: usize, quote: u8) -> Option<usize> {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            q if q == quote && quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            q if q == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// What becomes of one item of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -784,6 +981,33 @@ mod tests {
         assert_eq!(read("k: []\n", "k").unwrap().items.len(), 0);
         assert!(read("k:\n  - &a x\n", "k").is_err());
         assert!(read("k:\n  - a\n   - b\n", "k").is_err());
+    }
+
+    /// The 1-based lines of the items of `key`, read leniently.
+    fn item_lines(text: &str, key: &str) -> Option<Vec<usize>> {
+        let all = lines(text, 0..text.len());
+        let starts = item_starts(text, find_key(&all, key)?, &all)?;
+        let index = super::super::LineIndex::new(text);
+        Some(starts.into_iter().map(|o| index.line(o)).collect())
+    }
+
+    #[test]
+    fn items_are_found_in_odd_shapes_too() {
+        let block = "k:\n  - a\n  - 42\n  - x: 1\n    y: 2\n  - >-\n    folded\n  - *al\n  - &an b\n  - [c, d]\nz: 1\n";
+        assert_eq!(item_lines(block, "k"), Some(vec![2, 3, 4, 7, 8, 9, 10]));
+        let flow = "k: [a, 'b,c', \"d\\\"]\",\n  [e, f], {g: h},\n  # c\n  i,\n]\n";
+        assert_eq!(item_lines(flow, "k"), Some(vec![1, 1, 1, 2, 2, 4]));
+        let alias = "c: &c\n- a\n- b\nk: *c\n";
+        assert_eq!(item_lines(alias, "k"), Some(vec![2, 3]));
+        let flow_alias = "c: &c [a,\n  b]\nk: *c\n";
+        assert_eq!(item_lines(flow_alias, "k"), Some(vec![1, 2]));
+        let anchored = "k: &x\n  - a\n  - b\n";
+        assert_eq!(item_lines(anchored, "k"), Some(vec![2, 3]));
+        assert_eq!(item_lines("k: |\n  a\n", "k"), Some(vec![2]));
+        assert_eq!(item_lines("k: a\n", "k"), Some(vec![1]));
+        assert_eq!(item_lines("k: *nowhere\n", "k"), None);
+        assert_eq!(item_lines("a: &a *b\nb: &b *a\nk: *a\n", "k"), None);
+        assert_eq!(item_lines("k: [a, b\n", "k"), None);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! sub-technique there), every sub-technique's parent should be in
 //! `techniques`, every ID against the release, tactics (PascalCase names
 //! of the release), and techniques none of whose tactics is listed.
-//! Checked only: `siem fix` does not rewrite JSON; `attackmap export
-//! sentinel-arm` writes the three fields.
+//! Checked only: `siem fix` does not rewrite JSON, so no finding here is
+//! fixable (`attackmap export sentinel-arm` writes the three fields).
+//! Findings name the line of the value they are about ([`super::json_pos`]).
 
 use serde_json::Value;
 
@@ -16,84 +17,133 @@ use crate::export::templates::{is_subtechnique_id, parent_id};
 
 use super::Outcome;
 use super::finding::{FindingKind, Note, Severity};
+use super::json_pos::{Located, locate};
 use super::release::Release;
 
-/// The `properties` of the alert rules in a JSON document: the document
-/// itself (a resource or a REST body) or the `resources` of a template.
-fn rules(value: &Value) -> Vec<&serde_json::Map<String, Value>> {
-    let own = |v: &'_ Value| -> bool {
-        let is_alert_rule = v
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.contains("alertRules"))
-            || v.get("kind").and_then(Value::as_str).is_some();
-        let props = v.get("properties").and_then(Value::as_object);
-        is_alert_rule
-            && props.is_some_and(|p| {
-                ["tactics", "techniques", "subTechniques", "query"]
-                    .iter()
-                    .any(|k| p.contains_key(*k))
+/// The properties of one alert rule, with the located value of the same
+/// properties (for lines), when the text could be located.
+struct ArmRule<'v> {
+    props: &'v serde_json::Map<String, Value>,
+    at: Option<&'v Located>,
+}
+
+/// Whether a JSON value is an alert rule with ATT&CK fields or a query.
+fn is_alert_rule(v: &Value) -> bool {
+    let is_alert_rule = v
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.contains("alertRules"))
+        || v.get("kind").and_then(Value::as_str).is_some();
+    let props = v.get("properties").and_then(Value::as_object);
+    is_alert_rule
+        && props.is_some_and(|p| {
+            ["tactics", "techniques", "subTechniques", "query"]
+                .iter()
+                .any(|k| p.contains_key(*k))
+        })
+}
+
+/// The alert rules in a JSON document: the document itself (a resource or
+/// a REST body) or the `resources` of a template. `at` is the located
+/// document.
+fn rules<'v>(value: &'v Value, at: Option<&'v Located>) -> Vec<ArmRule<'v>> {
+    let props = |v: &'v Value, at: Option<&'v Located>| {
+        v.get("properties")
+            .and_then(Value::as_object)
+            .map(|props| ArmRule {
+                props,
+                at: at.and_then(|a| a.get("properties")),
             })
     };
     let mut out = Vec::new();
-    if own(value) {
-        out.extend(value.get("properties").and_then(Value::as_object));
+    if is_alert_rule(value) {
+        out.extend(props(value, at));
     }
     if let Some(resources) = value.get("resources").and_then(Value::as_array) {
-        out.extend(
-            resources
-                .iter()
-                .filter(|r| own(r))
-                .filter_map(|r| r.get("properties").and_then(Value::as_object)),
-        );
+        let located = at.and_then(|a| a.get("resources"));
+        for (i, r) in resources.iter().enumerate() {
+            if is_alert_rule(r) {
+                out.extend(props(r, located.and_then(|l| l.item(i))));
+            }
+        }
     }
     out
 }
 
 /// Whether a JSON document holds Sentinel alert rules.
 pub fn is_rule(value: &Value) -> bool {
-    !rules(value).is_empty()
+    !rules(value, None).is_empty()
 }
 
-fn strings<'v>(props: &'v serde_json::Map<String, Value>, key: &str) -> Vec<&'v str> {
-    props
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+/// A string of a list field, with its line.
+struct Listed<'v> {
+    value: &'v str,
+    line: Option<usize>,
 }
 
-/// Checks every alert rule of the document.
-pub fn check(release: &Release<'_>, value: &Value) -> Outcome {
+impl ArmRule<'_> {
+    /// The strings of a list field, with their lines.
+    fn strings(&self, key: &str) -> Vec<Listed<'_>> {
+        let located = self.at.and_then(|a| a.get(key));
+        self.props
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| {
+                        Some(Listed {
+                            value: v.as_str()?,
+                            line: located.and_then(|l| l.item(i)).map(|l| l.line),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The line of the rule's `properties`.
+    fn line(&self) -> Option<usize> {
+        self.at.map(|a| a.line)
+    }
+}
+
+/// Checks every alert rule of the document; `text` is the document's text
+/// (for the lines of the findings). Nothing is fixable: `siem fix` does
+/// not rewrite JSON.
+pub fn check(release: &Release<'_>, text: &str, value: &Value) -> Outcome {
+    let located = locate(text);
     let mut outcome = Outcome::default();
-    for props in rules(value) {
-        check_rule(release, props, &mut outcome.notes);
+    for rule in rules(value, located.as_ref()) {
+        check_rule(release, &rule, &mut outcome.notes);
+    }
+    for note in &mut outcome.notes {
+        if note.fix.take().is_some() {
+            note.message
+                .push_str("; fix it by hand (siem fix does not rewrite JSON)");
+        }
     }
     outcome
 }
 
-fn check_rule(
-    release: &Release<'_>,
-    props: &serde_json::Map<String, Value>,
-    notes: &mut Vec<Note>,
-) {
-    let techniques = strings(props, "techniques");
-    let subs = strings(props, "subTechniques");
-    let tactics = strings(props, "tactics");
+fn check_rule(release: &Release<'_>, rule: &ArmRule<'_>, notes: &mut Vec<Note>) {
+    let techniques = rule.strings("techniques");
+    let subs = rule.strings("subTechniques");
+    let tactics = rule.strings("tactics");
     if techniques.is_empty() && subs.is_empty() && tactics.is_empty() {
         notes.push(Note::new(
-            None,
+            rule.line(),
             Severity::Info,
             FindingKind::NoMapping,
             "an alert rule without tactics, techniques or subTechniques",
         ));
         return;
     }
-    for id in &techniques {
+    for Listed { value: id, line } in &techniques {
         if is_subtechnique_id(id) {
             notes.push(
                 Note::new(
-                    None,
+                    *line,
                     Severity::Error,
                     FindingKind::ArmSubtechnique,
                     format!(
@@ -105,11 +155,11 @@ fn check_rule(
             );
         }
     }
-    for id in &subs {
-        if !techniques.contains(&parent_id(id)) && is_subtechnique_id(id) {
+    for Listed { value: id, line } in &subs {
+        if !techniques.iter().any(|t| t.value == parent_id(id)) && is_subtechnique_id(id) {
             notes.push(
                 Note::new(
-                    None,
+                    *line,
                     Severity::Warning,
                     FindingKind::MissingParent,
                     format!(
@@ -122,20 +172,20 @@ fn check_rule(
         }
     }
     let mut live = Vec::new();
-    for id in techniques.iter().chain(&subs) {
-        notes.extend(release.id_note(id, None));
-        live.extend(release.resolve(id).live());
+    for Listed { value: id, line } in techniques.iter().chain(&subs) {
+        notes.extend(release.id_note(id, *line));
+        live.extend(release.resolve(id).live().map(|t| (t, *line)));
     }
     let mut unknown_tactic = false;
     let mut listed = Vec::new();
-    for t in &tactics {
+    for Listed { value: t, line } in &tactics {
         match release.tactic_by_pascal(t) {
             Some(tactic) => listed.push(sentinel_tactic(&tactic.name)),
             None => {
                 unknown_tactic = true;
                 notes.push(
                     Note::new(
-                        None,
+                        *line,
                         Severity::Error,
                         FindingKind::UnknownTactic,
                         format!("tactics: {t} is not a tactic of {} (Sentinel writes tactics in PascalCase)", release.name()),
@@ -148,7 +198,7 @@ fn check_rule(
     if unknown_tactic {
         return;
     }
-    for t in live {
+    for (t, line) in live {
         let own: Vec<String> = t
             .tactics
             .iter()
@@ -158,7 +208,7 @@ fn check_rule(
         if !own.is_empty() && !own.iter().any(|n| listed.contains(n)) {
             notes.push(
                 Note::new(
-                    None,
+                    line,
                     Severity::Error,
                     FindingKind::MissingTactic,
                     format!(

@@ -14,6 +14,7 @@ pub mod arm;
 pub mod elastic;
 pub mod finding;
 pub mod ids;
+pub mod json_pos;
 pub mod release;
 pub mod sentinel;
 pub mod splunk;
@@ -215,23 +216,30 @@ fn syntax_note(syntax: &str, line: usize, column: usize, message: &str) -> Note 
 
 /// Reads and checks one file. Problems with the file itself become findings.
 pub fn check_file(release: &Release<'_>, path: &Path) -> FileReport {
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        ..FileReport::default()
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            report.findings.push(Finding::file(
+    match std::fs::read(path) {
+        Ok(bytes) => check_bytes(release, path, &bytes),
+        Err(e) => FileReport {
+            path: path.to_path_buf(),
+            findings: vec![Finding::file(
                 path,
                 Severity::Error,
                 FindingKind::Unreadable,
                 format!("cannot read: {e}"),
-            ));
-            return report;
-        }
+            )],
+            ..FileReport::default()
+        },
+    }
+}
+
+/// Checks the content of the file at `path` (already read, or as `siem
+/// fix` would write it: what remains after a fix is judged on the fixed
+/// text). Problems with the content become findings.
+pub fn check_bytes(release: &Release<'_>, path: &Path, bytes: &[u8]) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        ..FileReport::default()
     };
-    let (bom, text) = match decode_text(path, &bytes) {
+    let (bom, text) = match decode_text(path, bytes) {
         Ok(x) => x,
         Err(Error::NotText { reason, .. }) => {
             report.findings.push(Finding::file(
@@ -282,7 +290,7 @@ pub fn check_file(release: &Release<'_>, path: &Path) -> FileReport {
         (Parsed::Yaml(v), RuleKind::Splunk) => splunk::check(release, text, v),
         (Parsed::Yaml(v), RuleKind::Sentinel) => sentinel::check(release, text, v),
         (Parsed::Toml(d), RuleKind::Elastic) => elastic::check(release, text, d),
-        (Parsed::Json(v), RuleKind::SentinelArm) => arm::check(release, v),
+        (Parsed::Json(v), RuleKind::SentinelArm) => arm::check(release, text, v),
         _ => Outcome::default(),
     };
     finish(&mut report, outcome, prefix);

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_yaml::Value;
 
 use crate::rulefiles::yaml_list::{
-    self, Action, Insert, ListBlock, ListPlan, ListShape, find_key, lines, read_list,
+    self, Action, Insert, ListBlock, ListPlan, ListShape, find_key, item_starts, lines, read_list,
 };
 use crate::rulefiles::{Edit, LineEnding, LineIndex};
 
@@ -77,11 +77,17 @@ pub fn list_field(text: &str, value: &Value, path: &[&str]) -> Option<ListField>
         }
         _ => (Vec::new(), Some("the value is not a list".to_string())),
     };
+    // Lines read leniently (numbers, aliases, block scalars, …); those of
+    // the editable text replace them below when it can be read.
+    let lenient: Option<Vec<usize>> = body
+        .and_then(|b| item_starts(text, b, &all))
+        .map(|starts| starts.into_iter().map(|o| index.line(o)).collect())
+        .filter(|l: &Vec<usize>| l.len() == values.len());
     let mut field = ListField {
         path: path.iter().map(|s| s.to_string()).collect(),
         line,
         key_start,
-        lines: vec![line; values.len()],
+        lines: lenient.unwrap_or_else(|| vec![line; values.len()]),
         values,
         block: None,
         not_editable: problem,

@@ -48,6 +48,19 @@ pub fn check_file(judge: &Judge<'_>, path: &Path) -> FileReport {
     }
 }
 
+/// Checks the content of the rule file at `path` (as `sigma fix` would
+/// write it: what remains after a fix is judged on the fixed text).
+pub fn check_bytes(judge: &Judge<'_>, path: &Path, bytes: &[u8]) -> FileReport {
+    match rules::parse_rule_file(path, bytes) {
+        Ok(file) => check_rule_file(judge, &file),
+        Err(err) => FileReport {
+            path: path.to_path_buf(),
+            findings: vec![file_finding(path, err)],
+            ..FileReport::default()
+        },
+    }
+}
+
 /// Turns an error reading a rule file into a finding.
 pub fn file_finding(path: &Path, err: Error) -> Finding {
     let (kind, line, column, message) = match err {
@@ -144,6 +157,7 @@ fn check_document(judge: &Judge<'_>, file: &RuleFile, doc: &Document, indent: &s
         edits: Vec::new(),
         tags: None,
     };
+    out.findings.extend(not_strings(file, doc));
     let (items, single): (&[TagText], bool) = match &doc.tags {
         TagsValue::Missing => return out,
         TagsValue::Invalid(why) => {
@@ -206,6 +220,23 @@ fn check_document(judge: &Judge<'_>, file: &RuleFile, doc: &Document, indent: &s
         _ => out.findings.push(not_editable(file, doc, &plan)),
     }
     out
+}
+
+/// One error per item of the tags list that is not a string, at its line.
+fn not_strings<'d>(file: &'d RuleFile, doc: &'d Document) -> impl Iterator<Item = Finding> + 'd {
+    doc.not_strings.iter().map(|item| Finding {
+        line: Some(item.line),
+        ..Finding::file(
+            &file.path,
+            Severity::Error,
+            FindingKind::TagNotAString,
+            format!(
+                "tags item {} is {}, not a string; fix by hand",
+                item.index + 1,
+                item.what
+            ),
+        )
+    })
 }
 
 fn not_editable(file: &RuleFile, doc: &Document, plan: &Plan) -> Finding {

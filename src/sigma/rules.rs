@@ -13,7 +13,7 @@ use serde_yaml::Value;
 
 use crate::error::{Error, Result};
 
-use crate::rulefiles::{LineEnding, LineIndex};
+use crate::rulefiles::{LineEnding, LineIndex, yaml_list};
 
 use super::document::{self, TextDocument};
 use super::tags::{self, Tag};
@@ -99,6 +99,21 @@ pub struct Document {
     pub tags_line: usize,
     /// Why its tags cannot be edited as text, if they cannot.
     pub not_editable: Option<String>,
+    /// The items of its tags list that are not strings (numbers, mappings,
+    /// lists, …), with their lines; [`Document::tags`] then holds the
+    /// string items only.
+    pub not_strings: Vec<NotAString>,
+}
+
+/// An item of a tags list that is not a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAString {
+    /// Its position in the list, from 0.
+    pub index: usize,
+    /// 1-based line where it starts.
+    pub line: usize,
+    /// What it is, in words: `a number (42)`, `a mapping`, `a list`, ….
+    pub what: String,
 }
 
 impl Document {
@@ -234,7 +249,7 @@ fn build(path: &Path, bom: bool, text: &str, values: Vec<Value>) -> RuleFile {
         .into_iter()
         .zip(texts)
         .enumerate()
-        .map(|(index, (value, text_doc))| document_of(index, value, text_doc, &lines))
+        .map(|(index, (value, text_doc))| document_of(index, value, text_doc, text, &lines))
         .collect();
     RuleFile {
         path: path.to_path_buf(),
@@ -246,22 +261,53 @@ fn build(path: &Path, bom: bool, text: &str, values: Vec<Value>) -> RuleFile {
     }
 }
 
-fn document_of(index: usize, value: Value, text: TextDocument, lines: &LineIndex) -> Document {
-    let line = lines.line(text.range.start);
-    let tags_line = text.tags.as_ref().map_or(line, |t| lines.line(t.key_start));
+fn document_of(
+    index: usize,
+    value: Value,
+    text_doc: TextDocument,
+    text: &str,
+    lines: &LineIndex,
+) -> Document {
+    let line = lines.line(text_doc.range.start);
+    let located = locate_tags(text, &text_doc, lines);
+    let tags_line = match (&text_doc.tags, &located) {
+        (Some(t), _) => lines.line(t.key_start),
+        (None, Some(l)) => l.key_line,
+        (None, None) => line,
+    };
     let role = role(&value);
-    let (tags, mismatch) = tags_value(&value, &text, lines, tags_line);
-    let not_editable = text.not_editable.clone().or(mismatch);
+    let item_lines = located.and_then(|l| l.items).unwrap_or_default();
+    let read = tags_value(&value, &text_doc, lines, tags_line, &item_lines);
+    let not_editable = text_doc.not_editable.clone().or(read.not_editable);
     Document {
         index,
         value,
-        text,
+        text: text_doc,
         line,
         role,
-        tags,
+        tags: read.tags,
         tags_line,
         not_editable,
+        not_strings: read.not_strings,
     }
+}
+
+/// The `tags` key of a document found leniently in its text: the key's
+/// line, and the line of each item when they could be found.
+struct LocatedTags {
+    key_line: usize,
+    items: Option<Vec<usize>>,
+}
+
+fn locate_tags(text: &str, doc: &TextDocument, lines: &LineIndex) -> Option<LocatedTags> {
+    let all = yaml_list::lines(text, doc.range.clone());
+    let body = yaml_list::find_key(&all, "tags")?;
+    let items = yaml_list::item_starts(text, body, &all)
+        .map(|starts| starts.into_iter().map(|o| lines.line(o)).collect());
+    Some(LocatedTags {
+        key_line: lines.line(body[0].start),
+        items,
+    })
 }
 
 fn role(value: &Value) -> Role {
@@ -283,16 +329,41 @@ fn role(value: &Value) -> Role {
     }
 }
 
+/// A document's tags as read: the value, why the text cannot be edited
+/// (if it cannot), and the items that are not strings.
+struct TagsRead {
+    tags: TagsValue,
+    not_editable: Option<String>,
+    not_strings: Vec<NotAString>,
+}
+
 /// The document's tags as serde_yaml reads them, with lines from the text
-/// when the text agrees; and why the text cannot be edited if it does not.
+/// when the text agrees, else from `item_lines` (the items found
+/// leniently: one line per item of the YAML value, else unknown and the
+/// line of the `tags` key is used); and why the text cannot be edited if
+/// it does not.
 fn tags_value(
     value: &Value,
     text: &TextDocument,
     lines: &LineIndex,
     tags_line: usize,
-) -> (TagsValue, Option<String>) {
+    item_lines: &[usize],
+) -> TagsRead {
+    let read = |tags, not_editable: Option<&str>| TagsRead {
+        tags,
+        not_editable: not_editable.map(str::to_string),
+        not_strings: Vec::new(),
+    };
     let Some(tags) = value.as_mapping().and_then(|m| m.get("tags")) else {
-        return (TagsValue::Missing, None);
+        return read(TagsValue::Missing, None);
+    };
+    let count = match tags {
+        Value::Sequence(seq) => seq.len(),
+        _ => 1,
+    };
+    let line_of = |i: usize| match item_lines.len() == count {
+        true => item_lines[i],
+        false => tags_line,
     };
     let text_items: Vec<(&str, usize)> = text
         .tags
@@ -304,9 +375,9 @@ fn tags_value(
                 .collect()
         })
         .unwrap_or_default();
-    let from_text = |values: &[&str]| -> (Vec<TagText>, Option<String>) {
+    let from_text = |values: &[(usize, &str)]| -> (Vec<TagText>, Option<String>) {
         let agree = text_items.len() == values.len()
-            && text_items.iter().zip(values).all(|((t, _), v)| t == v);
+            && text_items.iter().zip(values).all(|((t, _), (_, v))| t == v);
         if agree {
             let items = text_items
                 .iter()
@@ -319,9 +390,9 @@ fn tags_value(
         }
         let items = values
             .iter()
-            .map(|v| TagText {
+            .map(|(i, v)| TagText {
                 value: v.to_string(),
-                line: tags_line,
+                line: line_of(*i),
             })
             .collect();
         let why = text
@@ -331,28 +402,59 @@ fn tags_value(
         (items, Some(why))
     };
     match tags {
-        Value::Null => (TagsValue::List(Vec::new()), None),
+        Value::Null => read(TagsValue::List(Vec::new()), None),
         Value::String(s) => {
-            let (mut items, why) = from_text(&[s.as_str()]);
-            (TagsValue::Single(items.remove(0)), why)
-        }
-        Value::Sequence(seq) => {
-            let strings: Option<Vec<&str>> = seq.iter().map(Value::as_str).collect();
-            match strings {
-                Some(strings) => {
-                    let (items, why) = from_text(&strings);
-                    (TagsValue::List(items), why)
-                }
-                None => (
-                    TagsValue::Invalid("the tags list holds values that are not strings".into()),
-                    Some("the tags list holds values that are not strings".into()),
-                ),
+            let (mut items, why) = from_text(&[(0, s.as_str())]);
+            TagsRead {
+                tags: TagsValue::Single(items.remove(0)),
+                not_editable: why,
+                not_strings: Vec::new(),
             }
         }
-        _ => (
-            TagsValue::Invalid("tags is not a list".into()),
-            Some("tags is not a list".into()),
+        Value::Sequence(seq) => {
+            let strings: Vec<(usize, &str)> = seq
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| Some((i, v.as_str()?)))
+                .collect();
+            let (items, why) = from_text(&strings);
+            let not_strings: Vec<NotAString> = seq
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.as_str().is_none())
+                .map(|(index, v)| NotAString {
+                    index,
+                    line: line_of(index),
+                    what: describe(v),
+                })
+                .collect();
+            let why = match not_strings.is_empty() {
+                true => why,
+                false => Some("the tags list holds values that are not strings".to_string()),
+            };
+            TagsRead {
+                tags: TagsValue::List(items),
+                not_editable: why,
+                not_strings,
+            }
+        }
+        _ => read(
+            TagsValue::Invalid(format!("tags is {}, not a list", describe(tags))),
+            Some("tags is not a list"),
         ),
+    }
+}
+
+/// A YAML value that is not a string, in words.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("a boolean ({b})"),
+        Value::Number(n) => format!("a number ({n})"),
+        Value::String(s) => format!("a string ({s})"),
+        Value::Sequence(_) => "a list".to_string(),
+        Value::Mapping(_) => "a mapping".to_string(),
+        Value::Tagged(t) => format!("a value tagged {}", t.tag),
     }
 }
 
