@@ -107,10 +107,13 @@ pub enum Error {
         path: PathBuf,
     },
     /// The inputs hold no technique at all.
-    #[error("{inputs}: no ATT&CK techniques (attack-pattern objects) found")]
+    #[error("{inputs}: no ATT&CK techniques (attack-pattern objects) found{skipped}")]
     NoTechniques {
         /// The inputs, comma-separated.
         inputs: String,
+        /// Empty, or what loading skipped that may explain it
+        /// (`; 1 malformed object was skipped: …`).
+        skipped: String,
     },
     /// `--strict` was given and loading produced warnings.
     #[error("--strict: loading produced {} warning(s), the first: {}", warnings.len(), warnings.first().map(String::as_str).unwrap_or(""))]

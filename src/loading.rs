@@ -694,10 +694,16 @@ fn parse_object<'a>(
                 .as_ref()
                 .and_then(|i| i.id.as_deref())
                 .map(str::to_string);
-            let (line, column) = locator.position(text, err.line(), err.column());
+            // serde reports a missing field at the object's end; the
+            // object's start is where a reader looks for it.
+            let (line, column) = if err.to_string().starts_with("missing field") {
+                locator.position(text, 1, 1)
+            } else {
+                locator.position(text, err.line(), err.column())
+            };
             let name = match (&kind, &id) {
                 (_, Some(id)) => id.clone(),
-                (Some(kind), None) => format!("a {kind} object without an id"),
+                (Some(kind), None) => format!("an object of type {kind} without an id"),
                 (None, None) => "an object without a type".to_string(),
             };
             warnings.push(Warning {

@@ -51,11 +51,30 @@ pub fn build_model(
             .collect();
         return Err(Error::NoTechniques {
             inputs: names.join(", "),
+            skipped: skipped_note(&parsed.warnings),
         });
     }
     let mut mapper = Mapper::new(&store, options);
     let model = mapper.build(inputs, &parsed.parts);
     Ok((model, mapper.warnings))
+}
+
+/// For the error of inputs without techniques: the objects that loading
+/// skipped as malformed (it may have skipped the techniques), with the
+/// first of them.
+fn skipped_note(warnings: &[Warning]) -> String {
+    let skipped: Vec<&Warning> = warnings
+        .iter()
+        .filter(|w| w.message.starts_with("skipped"))
+        .collect();
+    match skipped.as_slice() {
+        [] => String::new(),
+        [one] => format!("; 1 malformed object was skipped: {one}"),
+        [first, ..] => format!(
+            "; {} malformed objects were skipped, the first: {first}",
+            skipped.len()
+        ),
+    }
 }
 
 /// A hash map with a fast, non-cryptographic hasher: the keys are STIX ids
@@ -530,7 +549,13 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
                         ),
                     );
                 }
-                Some(_) => found.push(i),
+                Some(id) => {
+                    if self.store.obj(i).name.as_deref().is_none_or(str::is_empty) {
+                        let id = id.to_string();
+                        self.warn(i, format!("{id} ({stix_id}) has no name; kept, unnamed"));
+                    }
+                    found.push(i)
+                }
                 None if types != ["x-mitre-data-component"] => self.warn(
                     i,
                     format!(

@@ -288,6 +288,17 @@ fn bad_inputs_get_one_clear_line_and_exit_2() {
             "missing-file.json",
             "missing-file.json: cannot read: No such file",
         ),
+        (
+            // The techniques were there but malformed: the error says so.
+            "bad-input/only-malformed-techniques.json",
+            "no ATT&CK techniques (attack-pattern objects) found; 2 malformed objects were \
+             skipped, the first: ",
+        ),
+        (
+            "bad-input/only-malformed-techniques.json",
+            "only-malformed-techniques.json:5:5: skipped an object of type attack-pattern \
+             without an id: missing field `id`",
+        ),
     ];
     for (file, expected) in cases {
         let out = run(&["map", "--no-cache", "--stix", path(&fixture(file))]);

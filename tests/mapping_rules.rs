@@ -539,3 +539,30 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A technique without a name is kept (its ID is what rules and layers
+/// refer to) but the loss is a warning, not silent.
+#[test]
+fn a_technique_without_a_name_is_kept_with_a_warning() {
+    let model = common::fixture_model("mapping/nameless-technique.json");
+    let names: Vec<(&str, &str)> = model
+        .techniques
+        .iter()
+        .map(|t| (t.technique_id.as_str(), t.name.as_str()))
+        .collect();
+    assert_eq!(names, [("T1001", "Named Technique"), ("T1002", "")]);
+    let unnamed: Vec<&String> = model
+        .source
+        .warnings
+        .iter()
+        .filter(|w| w.contains("has no name"))
+        .collect();
+    assert_eq!(unnamed.len(), 1, "{:?}", model.source.warnings);
+    assert!(
+        unnamed[0].contains(
+            "T1002 (attack-pattern--7a2c0000-0000-4000-8000-000000000003) has no name; kept, unnamed"
+        ),
+        "{}",
+        unnamed[0]
+    );
+}

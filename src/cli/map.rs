@@ -7,6 +7,7 @@ use clap::Args;
 
 use attackmap::cache::model_to_json;
 use attackmap::error::{EXIT_OK, Result};
+use attackmap::export::navigator::plural;
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
 use attackmap::model::Model;
@@ -135,12 +136,12 @@ fn counts(model: &Model) -> String {
         infos.filter(|i| !i.revoked && !i.deprecated).count()
     };
     format!(
-        "techniques: {} ({} live: {} techniques + {} sub-techniques; {} revoked, {} deprecated)\n\
+        "techniques: {} ({} live: {} + {}; {} revoked, {} deprecated)\n\
          tactics: {}, groups: {}, software: {}, campaigns: {}, mitigations: {}, detections: {} (live)\n",
         model.techniques.len(),
         live.len(),
-        live.len() - subs,
-        subs,
+        plural(live.len() - subs, "technique", "techniques"),
+        plural(subs, "sub-technique", "sub-techniques"),
         revoked,
         deprecated,
         model.tactics.len(),
