@@ -291,6 +291,15 @@ fn download_to_temp(
 
 fn parse_url(url: &str) -> Result<ureq::http::Uri> {
     let invalid = |why: &str| Error::Invalid(format!("'{url}' is not a usable address: {why}"));
+    if let Some(path) = url
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("file://"))
+        .map(|_| &url[7..])
+    {
+        return Err(invalid(&format!(
+            "fetch downloads over http(s); to store a local file run `attackmap data add {path}`"
+        )));
+    }
     let uri: ureq::http::Uri = url.parse().map_err(|_| invalid("cannot parse it"))?;
     match uri.scheme_str() {
         Some("http" | "https") => {}
@@ -533,6 +542,13 @@ mod tests {
             let err = parse_url(bad).unwrap_err().to_string();
             assert!(err.contains("not a usable address"), "{bad}: {err}");
         }
+        let err = parse_url("FILE:///srv/mirror/ics-attack-18.1.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("run `attackmap data add /srv/mirror/ics-attack-18.1.json`"),
+            "{err}"
+        );
     }
 
     #[test]
