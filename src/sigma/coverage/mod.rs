@@ -10,7 +10,7 @@
 //! its tags lead there. Coverage is exact: a rule tagged `T1059` covers
 //! T1059, not its sub-techniques, and the reverse.
 //!
-//! The layers ([`layers`]) are built with [`crate::export::navigator`]'s
+//! The layers (module `layers`) are built with [`crate::export::navigator`]'s
 //! layer code, one entry per (technique, tactic) from the data's tactics.
 
 mod layers;
