@@ -116,9 +116,10 @@ fn sentinel_tactic_spelling_copies_and_revoked_ids() {
     assert_eq!(
         kinds(&model, "sentinel/tactics.yaml"),
         [
-            (Some(11), Info, IncompleteTactics, false),
             (Some(13), Warning, MalformedTactic, true),
             (Some(14), Warning, DuplicateId, true),
+            // T1053.005's own line, not the `tactics:` key's (11).
+            (Some(18), Info, IncompleteTactics, false),
             (Some(19), Error, Revoked, true),
         ]
     );
@@ -132,8 +133,9 @@ fn sentinel_missing_tactics_key_and_misspelled_techniques_key() {
         kinds(&model, "sentinel/no-tactics.yaml"),
         [
             (Some(6), Warning, MisspelledKey, true),
-            (Some(6), Error, MissingTactic, true),
-            (Some(6), Error, MissingTactic, true),
+            // Each technique's own line, not the key's.
+            (Some(7), Error, MissingTactic, true),
+            (Some(8), Error, MissingTactic, true),
         ]
     );
     fixes_to_expected(&model, "sentinel/no-tactics.yaml");
@@ -145,8 +147,9 @@ fn a_v19_tactic_is_unknown_in_18_and_blocks_adding_tactics() {
     assert_eq!(
         kinds(&model, "sentinel/v19.yaml"),
         [
-            (Some(7), Error, MissingTactic, false),
             (Some(8), Error, UnknownTactic, false),
+            // T1027's line, not the `tactics:` key's (7).
+            (Some(10), Error, MissingTactic, false),
         ]
     );
     let release = Release::new(&model);
