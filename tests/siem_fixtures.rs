@@ -291,6 +291,48 @@ fn bad_input_is_reported_and_left_untouched() {
 }
 
 #[test]
+fn json_syntax_errors_have_a_line_and_a_column() {
+    let model = example();
+    let release = Release::new(&model);
+    let dir = tempfile::tempdir().unwrap();
+    // (text, line, column): serde_json's column 0 (just after a line
+    // break) becomes the line break itself, at the end of the line before.
+    for (text, line, column) in [
+        ("{\n  \"kind\": ,\n}\n", 2, 11),
+        ("{\n  \"properties\": {\n", 2, 18),
+        ("{\n  \"kind\": \"Sch\neduled\"\n}\n", 2, 15),
+        ("{\r\n  \"kind\": 1\r\n", 2, 12),
+        ("{\"a\": 1}\n}\n", 2, 1),
+        ("{", 1, 1),
+    ] {
+        let path = dir.path().join("broken.json");
+        std::fs::write(&path, text).unwrap();
+        let report = siem::check_file(&release, &path);
+        let f = &report.findings[0];
+        assert_eq!(
+            (f.line, f.column, f.kind),
+            (Some(line), Some(column), InvalidSyntax),
+            "{text:?}: {}",
+            f.message
+        );
+    }
+    std::fs::write(dir.path().join("broken.json"), "{\n  \"properties\": {\n").unwrap();
+    let out = run(&[
+        "siem",
+        "check",
+        dir.path().join("broken.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with(
+            "broken.json:2:18: error: invalid JSON: EOF while parsing an object; file left untouched\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn lists_written_in_odd_ways_are_not_edited() {
     let model = example();
     let release = Release::new(&model);
