@@ -291,6 +291,84 @@ fn bad_input_is_reported_and_left_untouched() {
 }
 
 #[test]
+fn empty_files_are_errors_like_in_sigma_check() {
+    let model = example();
+    let release = Release::new(&model);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("empty.yaml", &b""[..]),
+        ("blank.yml", b"\n \n"),
+        ("comments.yaml", b"# tactics: to do\n---\n...\n"),
+        ("empty.toml", b""),
+        ("comments.toml", b"# [rule] to come\n"),
+        ("empty.json", b" \n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let report = siem::check_file(&release, &path);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.line, f.severity, f.kind, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                None,
+                Error,
+                EmptyFile,
+                "the file is empty (nothing but blank lines or comments): it holds no rule"
+            )],
+            "{name}"
+        );
+        assert!(report.failed(), "{name}");
+    }
+    // `{}` is JSON, not an empty file: skipped like any other non-rule.
+    let object = dir.path().join("object.json");
+    std::fs::write(&object, "{}\n").unwrap();
+    assert_eq!(
+        kinds_at(&release, &object),
+        [(None, Info, UnknownKind, false)]
+    );
+
+    let target = dir.path().to_str().unwrap();
+    let out = run(&["siem", "check", target]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an empty rule file fails the check"
+    );
+    let name = dir.path().join("empty.yaml").display().to_string();
+    assert!(
+        stdout(&out).contains(&format!(
+            "{name}: error: the file is empty (nothing but blank lines or comments): it holds no rule\n"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        common::stderr(&out).contains(
+            "siem check: 7 files (0 rules, 1 skipped) against ATT&CK 18.1: 6 errors, 0 warnings, \
+             1 info; 6 files could not be checked"
+        ),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+/// (line, severity, kind, fixable) of every finding of a file anywhere.
+fn kinds_at(
+    release: &Release<'_>,
+    path: &Path,
+) -> Vec<(Option<usize>, Severity, FindingKind, bool)> {
+    siem::check_file(release, path)
+        .findings
+        .iter()
+        .map(|f| (f.line, f.severity, f.kind, f.fixable()))
+        .collect()
+}
+
+#[test]
 fn json_syntax_errors_have_a_line_and_a_column() {
     let model = example();
     let release = Release::new(&model);
