@@ -77,7 +77,8 @@ fn expected() -> Vec<Expected> {
         (
             "sentinel/AccountCreatedandDeletedinShortTimeframe.yaml",
             Some(Sentinel),
-            vec![(Some(16), Info, IncompleteTactics, false)],
+            // On T1078.004's own line (19), not on `tactics:` (16).
+            vec![(Some(19), Info, IncompleteTactics, false)],
         ),
         (
             "sentinel/HUNTING_PotentialBeaconingDetected_LimitedDomainBased.yaml",
@@ -87,7 +88,8 @@ fn expected() -> Vec<Expected> {
         (
             "sentinel/NRT_PrivlegedRoleAssignedOutsidePIM.yaml",
             Some(Sentinel),
-            vec![(Some(12), Info, IncompleteTactics, false)],
+            // On T1078.004's own line (15), not on `tactics:` (12).
+            vec![(Some(15), Info, IncompleteTactics, false)],
         ),
         (
             "sentinel/TimeSeriesAnomaly-ProcessExecutions.yaml",
@@ -182,12 +184,53 @@ fn every_corpus_file_against_18_1() {
                 .ends_with("AccountCreatedandDeletedinShortTimeframe.yaml")
         })
         .unwrap();
-    assert!(
-        account.findings[0]
-            .message
-            .contains("also belongs to Persistence, PrivilegeEscalation, DefenseEvasion"),
-        "{}",
-        account.findings[0].message
+    assert_eq!(
+        account.findings[0].message,
+        "T1078.004 (Valid Accounts: Cloud Accounts) also belongs to Persistence, \
+         PrivilegeEscalation and DefenseEvasion, which are not listed in tactics \
+         (Sentinel's validator needs only one of a technique's tactics; listing all of them \
+         is safest)"
+    );
+    assert_eq!(account.findings[0].value.as_deref(), Some("T1078.004"));
+    let text = account.original.as_deref().unwrap();
+    assert_eq!(text.lines().nth(18), Some("  - T1078.004"));
+}
+
+#[test]
+fn siem_check_prints_sentinel_findings_at_the_technique_line() {
+    let Some(dir) = common::shared_file("corpus/sentinel") else {
+        return;
+    };
+    let Some(stix) = common::shared_file("attack/enterprise-attack-18.1.json") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let out = common::run(&[
+        "siem",
+        "check",
+        dir.to_str().unwrap(),
+        "--stix",
+        stix.to_str().unwrap(),
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let lines: Vec<String> = common::stdout(&out)
+        .lines()
+        .map(|l| l.rsplit('/').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "AccountCreatedandDeletedinShortTimeframe.yaml:19: info: T1078.004 (Valid Accounts: \
+             Cloud Accounts) also belongs to Persistence, PrivilegeEscalation and DefenseEvasion, \
+             which are not listed in tactics (Sentinel's validator needs only one of a \
+             technique's tactics; listing all of them is safest)",
+            "NRT_PrivlegedRoleAssignedOutsidePIM.yaml:15: info: T1078.004 (Valid Accounts: \
+             Cloud Accounts) also belongs to InitialAccess, Persistence and DefenseEvasion, \
+             which are not listed in tactics (Sentinel's validator needs only one of a \
+             technique's tactics; listing all of them is safest)",
+        ]
     );
 }
 

@@ -116,9 +116,10 @@ fn sentinel_tactic_spelling_copies_and_revoked_ids() {
     assert_eq!(
         kinds(&model, "sentinel/tactics.yaml"),
         [
-            (Some(11), Info, IncompleteTactics, false),
             (Some(13), Warning, MalformedTactic, true),
             (Some(14), Warning, DuplicateId, true),
+            // T1053.005's own line, not the `tactics:` key's (11).
+            (Some(18), Info, IncompleteTactics, false),
             (Some(19), Error, Revoked, true),
         ]
     );
@@ -132,8 +133,9 @@ fn sentinel_missing_tactics_key_and_misspelled_techniques_key() {
         kinds(&model, "sentinel/no-tactics.yaml"),
         [
             (Some(6), Warning, MisspelledKey, true),
-            (Some(6), Error, MissingTactic, true),
-            (Some(6), Error, MissingTactic, true),
+            // Each technique's own line, not the key's.
+            (Some(7), Error, MissingTactic, true),
+            (Some(8), Error, MissingTactic, true),
         ]
     );
     fixes_to_expected(&model, "sentinel/no-tactics.yaml");
@@ -145,8 +147,9 @@ fn a_v19_tactic_is_unknown_in_18_and_blocks_adding_tactics() {
     assert_eq!(
         kinds(&model, "sentinel/v19.yaml"),
         [
-            (Some(7), Error, MissingTactic, false),
             (Some(8), Error, UnknownTactic, false),
+            // T1027's line, not the `tactics:` key's (7).
+            (Some(10), Error, MissingTactic, false),
         ]
     );
     let release = Release::new(&model);
@@ -285,6 +288,126 @@ fn bad_input_is_reported_and_left_untouched() {
     let report = siem::check_file(&release, &siem_fixture("bad/broken.toml"));
     assert_eq!(report.findings[0].column, Some(15));
     assert!(report.fixed.is_none());
+}
+
+#[test]
+fn empty_files_are_errors_like_in_sigma_check() {
+    let model = example();
+    let release = Release::new(&model);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("empty.yaml", &b""[..]),
+        ("blank.yml", b"\n \n"),
+        ("comments.yaml", b"# tactics: to do\n---\n...\n"),
+        ("empty.toml", b""),
+        ("comments.toml", b"# [rule] to come\n"),
+        ("empty.json", b" \n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let report = siem::check_file(&release, &path);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.line, f.severity, f.kind, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                None,
+                Error,
+                EmptyFile,
+                "the file is empty (nothing but blank lines or comments): it holds no rule"
+            )],
+            "{name}"
+        );
+        assert!(report.failed(), "{name}");
+    }
+    // `{}` is JSON, not an empty file: skipped like any other non-rule.
+    let object = dir.path().join("object.json");
+    std::fs::write(&object, "{}\n").unwrap();
+    assert_eq!(
+        kinds_at(&release, &object),
+        [(None, Info, UnknownKind, false)]
+    );
+
+    let target = dir.path().to_str().unwrap();
+    let out = run(&["siem", "check", target]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an empty rule file fails the check"
+    );
+    let name = dir.path().join("empty.yaml").display().to_string();
+    assert!(
+        stdout(&out).contains(&format!(
+            "{name}: error: the file is empty (nothing but blank lines or comments): it holds no rule\n"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        common::stderr(&out).contains(
+            "siem check: 7 files (0 rules, 1 skipped) against ATT&CK 18.1: 6 errors, 0 warnings, \
+             1 info; 6 files could not be checked"
+        ),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+/// (line, severity, kind, fixable) of every finding of a file anywhere.
+fn kinds_at(
+    release: &Release<'_>,
+    path: &Path,
+) -> Vec<(Option<usize>, Severity, FindingKind, bool)> {
+    siem::check_file(release, path)
+        .findings
+        .iter()
+        .map(|f| (f.line, f.severity, f.kind, f.fixable()))
+        .collect()
+}
+
+#[test]
+fn json_syntax_errors_have_a_line_and_a_column() {
+    let model = example();
+    let release = Release::new(&model);
+    let dir = tempfile::tempdir().unwrap();
+    // (text, line, column): serde_json's column 0 (just after a line
+    // break) becomes the line break itself, at the end of the line before.
+    for (text, line, column) in [
+        ("{\n  \"kind\": ,\n}\n", 2, 11),
+        ("{\n  \"properties\": {\n", 2, 18),
+        ("{\n  \"kind\": \"Sch\neduled\"\n}\n", 2, 15),
+        ("{\r\n  \"kind\": 1\r\n", 2, 12),
+        ("{\"a\": 1}\n}\n", 2, 1),
+        ("{", 1, 1),
+    ] {
+        let path = dir.path().join("broken.json");
+        std::fs::write(&path, text).unwrap();
+        let report = siem::check_file(&release, &path);
+        let f = &report.findings[0];
+        assert_eq!(
+            (f.line, f.column, f.kind),
+            (Some(line), Some(column), InvalidSyntax),
+            "{text:?}: {}",
+            f.message
+        );
+    }
+    std::fs::write(dir.path().join("broken.json"), "{\n  \"properties\": {\n").unwrap();
+    let out = run(&[
+        "siem",
+        "check",
+        dir.path().join("broken.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with(
+            "broken.json:2:18: error: invalid JSON: EOF while parsing an object; file left untouched\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

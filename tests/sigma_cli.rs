@@ -207,6 +207,7 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     fs::write(d.join("not-yaml.yml"), "title: [unclosed\ndetection: x\n").unwrap();
     fs::write(d.join("workflow.yaml"), "name: CI\non: push\njobs: {}\n").unwrap();
     fs::write(d.join("binary.yml"), b"\x00\x01\x02binary").unwrap();
+    fs::write(d.join("empty.yml"), "").unwrap();
     fs::write(d.join("notes.txt"), "not a rule file name: ignored").unwrap();
     symlink(d.join("does-not-exist"), d.join("dangling.yml")).unwrap();
     fs::create_dir(d.join("folder.yml")).unwrap();
@@ -221,6 +222,9 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     let text = stdout(&out);
     let has = |s: &str| assert!(text.contains(s), "missing {s:?} in:\n{text}");
     has("binary.yml: error: binary file (it holds NUL bytes)");
+    has(
+        "empty.yml: error: the file is empty (nothing but blank lines or comments): it holds no rule",
+    );
     has("dangling.yml: error: cannot read: No such file or directory");
     has(
         "not-yaml.yml:2:10: error: invalid YAML: did not find expected ',' or ']', while parsing a flow sequence; file left untouched",
@@ -232,10 +236,42 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     has("good.yml:8: warning: attack.command_and_control");
     has("loop: info: directory already walked");
     assert!(!text.contains("notes.txt"), "{text}");
+    // Five broken files (not YAML, not a rule, binary, empty, a dangling
+    // link found while walking) and two good ones; the symlink loop is a
+    // directory, not a file.
+    assert_eq!(
+        stderr(&out).trim(),
+        "sigma check: 7 files (2 rules) against ATT&CK 18.1: 5 errors, 4 warnings, 1 info; \
+         5 files could not be checked; 4 fixable in 2 files (run `attackmap sigma fix`)"
+    );
+    let json = sigma("v18", &["check", path(d), "--format", "json", "-q"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["summary"]["files"], 7);
+    assert_eq!(value["summary"]["failed_files"], 5);
+
+    // siem check counts the same way: what it cannot read, decode or
+    // parse, and the empty file; YAML that is not a SIEM rule is skipped.
+    let stix = fixture("sigma/attack-v18.json");
+    let siem = run(&[
+        "siem",
+        "check",
+        path(d),
+        "--stix",
+        path(&stix),
+        "--no-cache",
+    ]);
+    assert_eq!(siem.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("3 files could not be checked"),
+        stdout(&siem).contains(
+            "empty.yml: error: the file is empty (nothing but blank lines or comments): it holds no rule"
+        ),
         "{}",
-        stderr(&out)
+        stdout(&siem)
+    );
+    assert_eq!(
+        stderr(&siem).trim(),
+        "siem check: 7 files (0 rules, 3 skipped) against ATT&CK 18.1: 4 errors, 0 warnings, \
+         4 info; 4 files could not be checked"
     );
 
     let out = sigma("v18", &["fix", path(d)]);
@@ -265,6 +301,11 @@ fn a_missing_path_is_reported_and_the_other_paths_are_checked() {
         "{text}"
     );
     assert!(text.contains("deprecated.yml:9: warning:"), "{text}");
+    assert_eq!(
+        stderr(&out).trim(),
+        "sigma check: 2 files (1 rule) against ATT&CK 18.1: 1 error, 2 warnings, 0 info; \
+         1 file could not be checked"
+    );
 }
 
 #[test]

@@ -239,3 +239,50 @@ fn fixing_the_corpus_changes_only_the_fixable_tags_and_is_idempotent() {
     let after = run_with(&["check"]);
     assert!(!stdout(&after).contains("(fix:"), "{}", stdout(&after));
 }
+
+#[test]
+fn sigma_fix_reports_what_remains_in_the_fixed_spelling() {
+    let (Some(rule), Some(stix)) = (
+        shared_file("corpus/sigma/proxy_cobalt_ocsp.yml"),
+        shared_file("attack/enterprise-attack-18.1.json"),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("proxy_cobalt_ocsp.yml");
+    fs::copy(&rule, &copy).unwrap();
+    let name = copy.to_str().unwrap();
+    let out = run(&[
+        "sigma",
+        "fix",
+        name,
+        "--stix",
+        stix.to_str().unwrap(),
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "only a warning remains");
+    // The remaining finding is judged on the fixed text: the hyphenated
+    // tactic, at its line in the fixed file.
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{name}: fixed 2 findings\n\
+             {name}:11: warning: attack.defense-evasion: none of the rule's techniques belongs to \
+             tactic defense-evasion in ATT&CK 18.1\n"
+        )
+    );
+    assert!(
+        !stdout(&out).contains("defense_evasion"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "sigma fix: 1 file (1 rule) against ATT&CK 18.1: fixed 2 findings in 1 file; \
+         0 errors and 1 warning remain"
+    );
+    let fixed = fs::read_to_string(&copy).unwrap();
+    assert_eq!(fixed.lines().nth(10), Some("    - attack.defense-evasion"));
+}

@@ -449,11 +449,24 @@ fn bad_files_are_reported_as_findings() {
         kinds(&workflow),
         [(Severity::Error, FindingKind::NotARule, None)]
     );
-    let empty = write("empty.yml", b"");
-    assert_eq!(
-        kinds(&empty),
-        [(Severity::Error, FindingKind::NotARule, None)]
-    );
+    // Empty: no bytes, blank lines, comments, empty documents; the same
+    // error as `siem check` gives.
+    for (name, bytes) in [
+        ("empty.yml", &b""[..]),
+        ("blank.yml", b"\n  \n"),
+        ("comments.yml", b"# a rule will go here\n---\n"),
+    ] {
+        let path = write(name, bytes);
+        assert_eq!(
+            kinds(&path),
+            [(Severity::Error, FindingKind::EmptyFile, None)],
+            "{name}"
+        );
+        assert_eq!(
+            check::check_file(&judge, &path).findings[0].message,
+            "the file is empty (nothing but blank lines or comments): it holds no rule"
+        );
+    }
     let binary = write("binary.yml", b"\x7fELF\x02\x01\x01\x00\x00\x00");
     assert_eq!(
         kinds(&binary),

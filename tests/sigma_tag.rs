@@ -193,7 +193,23 @@ fn ambiguous_and_uneditable_files_are_refused() {
     );
     let err = refusal("collection.yml", Some(9));
     assert!(
-        err.contains("there is no document 9: the file has 3"),
+        err.ends_with(
+            "not tagged: there is no document 9: the file has 3 documents (numbered from 1)"
+        ),
+        "{err}"
+    );
+    let err = refusal("collection.yml", Some(0));
+    assert!(
+        err.ends_with(
+            "not tagged: documents are numbered from 1: there is no document 0 (the file has 3 documents)"
+        ),
+        "{err}"
+    );
+    let err = refusal("no-tags.yml", Some(0));
+    assert!(
+        err.ends_with(
+            "not tagged: documents are numbered from 1: there is no document 0 (the file has 1 document)"
+        ),
         "{err}"
     );
     let err = refusal("scalar-tags.yml", None);
@@ -349,6 +365,29 @@ fn cli_exit_codes_and_refusals() {
         )
     );
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert_eq!(
+        fs::read(file("no-tags-crlf.yml")).unwrap(),
+        fs::read(tag_fixture("no-tags-crlf.yml")).unwrap()
+    );
+    // --document 0: documents are numbered from 1; nothing written, exit 1.
+    let out = run(&[
+        "sigma",
+        "tag",
+        &file("no-tags-crlf.yml"),
+        "-t",
+        "T1059.001",
+        "--document",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "\nattackmap: error: {}: not tagged: documents are numbered from 1: there is no document 0 (the file has 1 document)\n",
+            file("no-tags-crlf.yml")
+        )),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         fs::read(file("no-tags-crlf.yml")).unwrap(),
         fs::read(tag_fixture("no-tags-crlf.yml")).unwrap()

@@ -68,7 +68,7 @@ pub struct FixedFindings<F> {
 /// Counts over a fix run.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct FixSummary {
-    /// Files checked.
+    /// Files checked, read or not (paths that could not be read included).
     pub files: usize,
     /// Rules in them.
     pub rules: usize,
@@ -84,6 +84,16 @@ pub struct FixSummary {
     pub warnings: usize,
     /// Remaining findings of severity info.
     pub infos: usize,
+}
+
+/// The files and rules of the run, as its check counted them (paths that
+/// could not be read count as files).
+#[derive(Debug, Clone, Copy)]
+pub struct Totals {
+    /// Files checked, read or not.
+    pub files: usize,
+    /// Rules in them.
+    pub rules: usize,
 }
 
 /// How to run and report a fix.
@@ -104,13 +114,13 @@ pub struct FixOptions<'a> {
 
 /// Fixes the files (writes them, unless `dry_run`), re-judges each fixed
 /// text with `recheck`, prints the results and returns the exit code.
-/// `walk_findings` are the problems met while walking the paths; `rules`
-/// is the number of rules in the files.
+/// `walk_findings` are the problems met while walking the paths; `totals`
+/// the files and rules of the check.
 pub fn fix_files<'r, F: FixFinding + 'r>(
     options: &FixOptions<'_>,
     checked: impl IntoIterator<Item = Checked<'r, F>>,
     walk_findings: &[F],
-    rules: usize,
+    totals: Totals,
     recheck: impl Fn(&Path, &str) -> Vec<F>,
 ) -> Result<i32> {
     let mut diffs = String::new();
@@ -122,7 +132,7 @@ pub fn fix_files<'r, F: FixFinding + 'r>(
     for file in checked {
         results.push(fix_one(options, &file, &recheck, &mut diffs));
     }
-    let summary = summarize(&results[walked..], &results, rules);
+    let summary = summarize(&results[walked..], &results, totals);
     match options.format {
         FindingFormat::Json => write_stdout(&json(options, &summary, &results)?)?,
         FindingFormat::Text => print_text(options, &results, &diffs)?,
@@ -197,10 +207,14 @@ fn write_error(err: &Error) -> String {
     }
 }
 
-fn summarize<F: FixFinding>(files: &[FileFix<F>], all: &[FileFix<F>], rules: usize) -> FixSummary {
+fn summarize<F: FixFinding>(
+    files: &[FileFix<F>],
+    all: &[FileFix<F>],
+    totals: Totals,
+) -> FixSummary {
     let mut s = FixSummary {
-        files: files.len(),
-        rules,
+        files: totals.files,
+        rules: totals.rules,
         changed_files: files.iter().filter(|f| f.changed).count(),
         fixed_findings: files.iter().map(|f| f.findings.fixed.len()).sum(),
         failed_writes: files.iter().filter(|f| f.error.is_some()).count(),

@@ -11,7 +11,7 @@ use attackmap::mapping::MapOptions;
 use attackmap::rulefiles::count;
 use attackmap::siem::{self, Finding, FindingKind, Release, Run, Severity, Summary};
 
-use super::fixing::{Checked, FixFinding, FixOptions, fix_files};
+use super::fixing::{Checked, FixFinding, FixOptions, Totals, fix_files};
 use super::inputs::InputArgs;
 use super::output::{lines, write_stdout};
 use super::sigma::FindingFormat;
@@ -97,6 +97,7 @@ fn fix(args: &FixArgs) -> Result<i32> {
     let loaded = args.inputs.load(MapOptions::default())?;
     let release = Release::new(&loaded.model);
     let run = siem::check_paths(&release, &args.paths);
+    let summary = run.summary();
     let options = FixOptions {
         command: "siem fix",
         release: release.name().to_string(),
@@ -115,7 +116,10 @@ fn fix(args: &FixArgs) -> Result<i32> {
         &options,
         checked,
         &run.walk_findings,
-        run.summary().rules,
+        Totals {
+            files: summary.files,
+            rules: summary.rules,
+        },
         |path, text| siem::check_bytes(&release, path, text.as_bytes()).findings,
     )
 }
@@ -187,7 +191,7 @@ fn summary_line(release: &Release<'_>, s: &Summary) -> String {
     );
     if s.failed_files > 0 {
         line.push_str(&format!(
-            "; {} could not be read or parsed",
+            "; {} could not be checked",
             count(s.failed_files, "file")
         ));
     }

@@ -12,7 +12,7 @@ use attackmap::mapping::MapOptions;
 use attackmap::rulefiles::count;
 use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary};
 
-use super::fixing::{Checked, FixFinding, FixOptions, fix_files};
+use super::fixing::{Checked, FixFinding, FixOptions, Totals, fix_files};
 use super::inputs::InputArgs;
 use super::output::{lines, write_stdout};
 
@@ -114,6 +114,7 @@ fn fix(args: &FixArgs) -> Result<i32> {
     let loaded = args.inputs.load(MapOptions::default())?;
     let judge = Judge::new(&loaded.model);
     let run = sigma::check_paths(&judge, &args.paths);
+    let summary = run.summary();
     let options = FixOptions {
         command: "sigma fix",
         release: judge.release().to_string(),
@@ -132,7 +133,10 @@ fn fix(args: &FixArgs) -> Result<i32> {
         &options,
         checked,
         &run.walk_findings,
-        run.summary().rules,
+        Totals {
+            files: summary.files,
+            rules: summary.rules,
+        },
         |path, text| sigma::check::check_bytes(&judge, path, text.as_bytes()).findings,
     )
 }

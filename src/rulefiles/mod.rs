@@ -177,6 +177,12 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     Some(out)
 }
 
+/// The message of the error both `sigma check` and `siem check` give for
+/// an empty rule file (no bytes, or nothing but blank lines, comments and
+/// empty documents).
+pub const EMPTY_FILE: &str =
+    "the file is empty (nothing but blank lines or comments): it holds no rule";
+
 /// Checks that `bytes` are UTF-8 text and splits off a byte order mark:
 /// `(has_bom, text)`. Binary files (NUL bytes) and other encodings are
 /// [`Error::NotText`].

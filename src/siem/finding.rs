@@ -62,6 +62,9 @@ pub enum FindingKind {
     NoMapping,
     /// Not a Splunk, Sentinel or Elastic rule: skipped.
     UnknownKind,
+    /// The file is empty: no bytes, or nothing but blank lines, comments
+    /// and empty YAML documents.
+    EmptyFile,
     /// The file does not parse as YAML, TOML or JSON.
     InvalidSyntax,
     /// The file is binary or not UTF-8.

@@ -42,6 +42,18 @@ impl<'m> IdList<'m> {
             .collect()
     }
 
+    /// The live techniques kept, in order, each with the line of its item
+    /// (`lines` holds one line per item; `None` when it is missing).
+    pub fn kept_at(&self, lines: &[usize]) -> Vec<(&'m Technique, Option<usize>)> {
+        self.techniques
+            .iter()
+            .zip(&self.actions)
+            .enumerate()
+            .filter(|(_, (_, a))| **a != Action::Remove)
+            .filter_map(|(i, (t, _))| t.map(|t| (t, lines.get(i).copied())))
+            .collect()
+    }
+
     /// The findings, in item order.
     pub fn notes(&self) -> Vec<Note> {
         self.item_notes.iter().flatten().cloned().collect()

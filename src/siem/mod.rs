@@ -118,12 +118,16 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    /// Whether the file could not be read or parsed.
+    /// Whether the file could not be checked: unreadable, not text, empty
+    /// or not parsing.
     pub fn failed(&self) -> bool {
         self.findings.iter().any(|f| {
             matches!(
                 f.kind,
-                FindingKind::Unreadable | FindingKind::NotText | FindingKind::InvalidSyntax
+                FindingKind::Unreadable
+                    | FindingKind::NotText
+                    | FindingKind::InvalidSyntax
+                    | FindingKind::EmptyFile
             )
         })
     }
@@ -134,6 +138,8 @@ enum Parsed<'t> {
     Yaml(serde_yaml::Value),
     Toml(toml_edit::Document<&'t str>),
     Json(serde_json::Value),
+    /// YAML with no document but empty ones.
+    Empty,
 }
 
 /// Decides the kind of a parsed file by its content.
@@ -145,6 +151,26 @@ fn detect(parsed: &Parsed<'_>) -> Option<RuleKind> {
         Parsed::Json(v) if arm::is_rule(v) => Some(RuleKind::SentinelArm),
         _ => None,
     }
+}
+
+/// Whether a parsed file holds nothing: no YAML document but empty ones,
+/// TOML without a key (comments only).
+fn is_empty(parsed: &Parsed<'_>) -> bool {
+    match parsed {
+        Parsed::Empty => true,
+        Parsed::Toml(d) => d.as_table().is_empty(),
+        Parsed::Yaml(_) | Parsed::Json(_) => false,
+    }
+}
+
+/// The error for an empty file (see [`crate::rulefiles::EMPTY_FILE`]).
+fn empty_file(path: &Path) -> Finding {
+    Finding::file(
+        path,
+        Severity::Error,
+        FindingKind::EmptyFile,
+        crate::rulefiles::EMPTY_FILE,
+    )
 }
 
 /// What an unknown file looks like, for the note that skips it.
@@ -167,12 +193,9 @@ fn parse<'t>(path: &Path, text: &'t str) -> Result<Parsed<'t>, Note> {
         .unwrap_or("")
         .to_ascii_lowercase();
     let yaml = || match yaml::parse(text) {
+        Ok(docs) if docs.iter().all(serde_yaml::Value::is_null) => Ok(Parsed::Empty),
         Ok(mut docs) if docs.len() == 1 => Ok(Parsed::Yaml(docs.remove(0))),
-        Ok(docs) => Ok(Parsed::Yaml(if docs.is_empty() {
-            serde_yaml::Value::Null
-        } else {
-            serde_yaml::Value::Sequence(docs)
-        })),
+        Ok(docs) => Ok(Parsed::Yaml(serde_yaml::Value::Sequence(docs))),
         Err(e) => {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
             let message = crate::error::strip_yaml_positions(&e.to_string());
@@ -190,15 +213,34 @@ fn parse<'t>(path: &Path, text: &'t str) -> Result<Parsed<'t>, Note> {
             })
     };
     let json = || {
-        serde_json::from_str(text)
-            .map(Parsed::Json)
-            .map_err(|e| syntax_note("JSON", e.line(), e.column(), &e.to_string()))
+        serde_json::from_str(text).map(Parsed::Json).map_err(|e| {
+            let (line, column) = json_position(text, e.line(), e.column());
+            syntax_note("JSON", line, column, &e.to_string())
+        })
     };
     match ext.as_str() {
         "yml" | "yaml" => yaml(),
         "toml" => toml(),
         "json" => json(),
         _ => json().or_else(|_| toml()).or_else(|_| yaml()),
+    }
+}
+
+/// The 1-based line and column of a serde_json error. serde_json gives
+/// column 0 when the error is met right after a line break (a string
+/// broken over two lines, the end of the file after a final newline): that
+/// is the line break itself, so the previous line and the column just
+/// past its last character (columns count bytes, like serde_json's).
+fn json_position(text: &str, line: usize, column: usize) -> (usize, usize) {
+    match (line, column) {
+        (0, _) => (0, 0),
+        (_, 1..) => (line, column),
+        (1, 0) => (1, 1),
+        _ => {
+            let previous = text.split('\n').nth(line - 2).unwrap_or("");
+            let previous = previous.strip_suffix('\r').unwrap_or(previous);
+            (line - 1, previous.len() + 1)
+        }
     }
 }
 
@@ -261,6 +303,10 @@ pub fn check_bytes(release: &Release<'_>, path: &Path, bytes: &[u8]) -> FileRepo
         }
     };
     let prefix = if bom { BOM } else { "" };
+    if text.trim().is_empty() {
+        report.findings.push(empty_file(path));
+        return report;
+    }
     report.original = Some(format!("{prefix}{text}"));
     let parsed = match parse(path, text) {
         Ok(p) => p,
@@ -276,6 +322,10 @@ pub fn check_bytes(release: &Release<'_>, path: &Path, bytes: &[u8]) -> FileRepo
             return report;
         }
     };
+    if is_empty(&parsed) {
+        report.findings.push(empty_file(path));
+        return report;
+    }
     let Some(kind) = detect(&parsed) else {
         report.findings.push(Finding::file(
             path,
@@ -345,13 +395,15 @@ pub struct Run {
 /// Counts over a [`Run`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    /// Files read (or tried).
+    /// Files checked, read or not (paths that could not be read
+    /// included).
     pub files: usize,
     /// Files that are rules of a known kind.
     pub rules: usize,
     /// Files skipped as not a rule of a known kind.
     pub skipped: usize,
-    /// Files that could not be read or parsed.
+    /// Files that could not be checked: unreadable paths, binary or not
+    /// UTF-8, empty, not parsing.
     pub failed_files: usize,
     /// Findings of severity error.
     pub errors: usize,
@@ -373,12 +425,23 @@ impl Run {
             .chain(self.reports.iter().flat_map(|r| r.findings.iter()))
     }
 
+    /// Paths met while walking that could not be read (a path that does
+    /// not exist, a dangling link, a FIFO, an unreadable directory): each
+    /// counts as a file that could not be checked.
+    pub fn unreadable_paths(&self) -> usize {
+        self.walk_findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Unreadable)
+            .count()
+    }
+
     /// The counts.
     pub fn summary(&self) -> Summary {
+        let unreadable = self.unreadable_paths();
         let mut s = Summary {
-            files: self.reports.len(),
+            files: self.reports.len() + unreadable,
             rules: self.reports.iter().filter(|r| r.kind.is_some()).count(),
-            failed_files: self.reports.iter().filter(|r| r.failed()).count(),
+            failed_files: self.reports.iter().filter(|r| r.failed()).count() + unreadable,
             files_to_fix: self.reports.iter().filter(|r| r.fixed.is_some()).count(),
             ..Summary::default()
         };

@@ -102,10 +102,10 @@ pub fn check(release: &Release<'_>, text: &str, value: &Value) -> Outcome {
         changed.push((vec![MISSPELLED.to_string()], None));
         changed.push((vec!["relevantTechniques".to_string()], Some(values)));
     }
-    let techniques: Vec<&Technique> = technique_list
-        .as_ref()
-        .map(|l| l.kept())
-        .unwrap_or_default();
+    let techniques: Vec<(&Technique, Option<usize>)> = match (field, &technique_list) {
+        (Some(f), Some(list)) => list.kept_at(&f.lines),
+        _ => Vec::new(),
+    };
 
     let empty = ListField {
         path: vec!["tactics".to_string()],
@@ -239,6 +239,22 @@ fn judge_tactics(release: &Release<'_>, field: &ListField) -> Tactics {
     out
 }
 
+/// The message of an `incomplete-tactics` finding: `T1078.004 (Valid
+/// Accounts: Cloud Accounts) also belongs to Persistence and
+/// DefenseEvasion, which are not listed in tactics (…)`.
+fn incomplete_message(t: &Technique, missing: &[&str]) -> String {
+    let (names, verb) = match missing.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            (format!("{} and {last}", rest.join(", ")), "are")
+        }
+        _ => (missing.concat(), "is"),
+    };
+    format!(
+        "{} ({}) also belongs to {names}, which {verb} not listed in tactics (Sentinel's validator needs only one of a technique's tactics; listing all of them is safest)",
+        t.technique_id, t.full_name
+    )
+}
+
 fn unknown_tactic(release: &Release<'_>, raw: &str, line: Option<usize>) -> Note {
     let names: Vec<String> = release
         .tactics()
@@ -268,11 +284,12 @@ fn unknown_tactic(release: &Release<'_>, raw: &str, line: Option<usize>) -> Note
     .about(raw)
 }
 
-/// Techniques none (or not all) of whose tactics are listed, tactics no
-/// technique belongs to; and the tactics to add.
+/// Techniques none (or not all) of whose tactics are listed (at the
+/// technique's own line), tactics no technique belongs to (at the tactic's
+/// line); and the tactics to add.
 fn coverage(
     release: &Release<'_>,
-    techniques: &[&Technique],
+    techniques: &[(&Technique, Option<usize>)],
     judged: &Tactics,
     field: &ListField,
 ) -> (Vec<Note>, Vec<String>) {
@@ -285,7 +302,7 @@ fn coverage(
     let mut notes = Vec::new();
     let mut add: Vec<&Tactic> = Vec::new();
     let mut seen = BTreeSet::new();
-    for t in techniques {
+    for &(t, line) in techniques {
         if !seen.insert(t.technique_id.as_str()) || t.tactics.is_empty() {
             continue;
         }
@@ -306,7 +323,7 @@ fn coverage(
         let missing_names: Vec<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
         if missing.len() == names.len() {
             let mut note = Note::new(
-                Some(field.line),
+                line.or(Some(field.line)),
                 Severity::Error,
                 FindingKind::MissingTactic,
                 format!(
@@ -327,15 +344,10 @@ fn coverage(
         } else {
             notes.push(
                 Note::new(
-                    Some(field.line),
+                    line.or(Some(field.line)),
                     Severity::Info,
                     FindingKind::IncompleteTactics,
-                    format!(
-                        "{} ({}) also belongs to {}, which tactics does not list (the validator needs one of its tactics; listing all is safest)",
-                        t.technique_id,
-                        t.full_name,
-                        missing_names.join(", ")
-                    ),
+                    incomplete_message(t, &missing_names),
                 )
                 .about(&t.technique_id),
             );
@@ -352,7 +364,7 @@ fn coverage(
     if !techniques.is_empty() {
         for (i, tactic) in judged.tactics.iter().enumerate() {
             let Some(name) = tactic else { continue };
-            let used = techniques.iter().any(|t| {
+            let used = techniques.iter().any(|(t, _)| {
                 t.tactics.iter().any(|r| {
                     release
                         .tactic_by_id(&r.id)

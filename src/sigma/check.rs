@@ -82,6 +82,12 @@ pub fn file_finding(path: &Path, err: Error) -> Finding {
             (column > 0).then_some(column),
             format!("invalid YAML: {message}; file left untouched"),
         ),
+        Error::EmptyFile { .. } => (
+            FindingKind::EmptyFile,
+            None,
+            None,
+            crate::rulefiles::EMPTY_FILE.to_string(),
+        ),
         Error::NotARule { reason, .. } => (FindingKind::NotARule, None, None, reason),
         other => (FindingKind::Unreadable, None, None, other.to_string()),
     };

@@ -52,6 +52,9 @@ pub enum FindingKind {
     NotText,
     /// The file is not valid YAML.
     InvalidYaml,
+    /// The file is empty: no bytes, or nothing but blank lines, comments
+    /// and empty documents.
+    EmptyFile,
     /// The file is YAML but holds no Sigma rule.
     NotARule,
     /// A path given holds no `.yml`/`.yaml` file.
@@ -84,6 +87,7 @@ impl FindingKind {
             FindingKind::Unreadable => "unreadable",
             FindingKind::NotText => "not-text",
             FindingKind::InvalidYaml => "invalid-yaml",
+            FindingKind::EmptyFile => "empty-file",
             FindingKind::NotARule => "not-a-rule",
             FindingKind::NoRuleFiles => "no-rule-files",
             FindingKind::SymlinkLoop => "symlink-loop",

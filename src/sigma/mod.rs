@@ -47,9 +47,11 @@ pub struct Run {
 /// Counts over a [`Run`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
-    /// Files checked (read or not).
+    /// Files checked, read or not (paths that could not be read
+    /// included).
     pub files: usize,
-    /// Files that could not be checked (unreadable, not YAML, not a rule, …).
+    /// Files that could not be checked: unreadable paths, binary or not
+    /// UTF-8, empty, not YAML, not a rule.
     pub failed_files: usize,
     /// Rules in the files checked.
     pub rules: usize,
@@ -73,11 +75,22 @@ impl Run {
             .chain(self.reports.iter().flat_map(|r| r.findings.iter()))
     }
 
+    /// Paths met while walking that could not be read (a path that does
+    /// not exist, a dangling link, a FIFO, an unreadable directory): each
+    /// counts as a file that could not be checked.
+    pub fn unreadable_paths(&self) -> usize {
+        self.walk_findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Unreadable)
+            .count()
+    }
+
     /// The counts.
     pub fn summary(&self) -> Summary {
+        let unreadable = self.unreadable_paths();
         let mut s = Summary {
-            files: self.reports.len(),
-            failed_files: self.reports.iter().filter(|r| r.failed()).count(),
+            files: self.reports.len() + unreadable,
+            failed_files: self.reports.iter().filter(|r| r.failed()).count() + unreadable,
             rules: self.reports.iter().map(|r| r.rules).sum(),
             files_to_fix: self.reports.iter().filter(|r| r.fixed.is_some()).count(),
             ..Summary::default()

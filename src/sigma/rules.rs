@@ -179,7 +179,8 @@ impl RuleTag {
 
 /// Reads and validates a rule file. Errors: [`Error::Read`],
 /// [`Error::NotText`] (binary, not UTF-8), [`Error::Yaml`] (with line and
-/// column), [`Error::NotARule`].
+/// column), [`Error::EmptyFile`] (no bytes, or only blank lines, comments
+/// and empty documents), [`Error::NotARule`].
 pub fn read_rule_file(path: &Path) -> Result<RuleFile> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
@@ -192,6 +193,11 @@ pub fn read_rule_file(path: &Path) -> Result<RuleFile> {
 pub fn parse_rule_file(path: &Path, bytes: &[u8]) -> Result<RuleFile> {
     let (bom, text) = crate::rulefiles::decode_text(path, bytes)?;
     let values = parse_documents(path, text)?;
+    if values.iter().all(Value::is_null) {
+        return Err(Error::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
     let file = build(path, bom, text, values);
     if !file
         .documents
@@ -200,16 +206,13 @@ pub fn parse_rule_file(path: &Path, bytes: &[u8]) -> Result<RuleFile> {
     {
         return Err(Error::NotARule {
             path: path.to_path_buf(),
-            reason: not_a_rule_reason(&file),
+            reason: not_a_rule_reason(),
         });
     }
     Ok(file)
 }
 
-fn not_a_rule_reason(file: &RuleFile) -> String {
-    if file.documents.iter().all(|d| d.value.is_null()) {
-        return "the file is empty".to_string();
-    }
+fn not_a_rule_reason() -> String {
     format!(
         "no document has any of the keys {} (is this a rule?)",
         RULE_KEYS.join(", ")

@@ -124,12 +124,7 @@ fn target_document(
     let doc = n
         .checked_sub(1)
         .and_then(|i| file.documents.get(i))
-        .ok_or_else(|| {
-            format!(
-                "there is no document {n}: the file has {}",
-                file.documents.len()
-            )
-        })?;
+        .ok_or_else(|| no_such_document(n, file.documents.len()))?;
     match doc.role {
         Role::Global => Ok(doc),
         Role::Correlation => Err(correlation(doc.index)),
@@ -149,6 +144,16 @@ fn target_document(
             }
         }
         Role::Reset | Role::Other | Role::NotAMapping => Err(format!("document {n} is not a rule")),
+    }
+}
+
+/// Why `--document n` names no document of a file of `len` documents.
+fn no_such_document(n: usize, len: usize) -> String {
+    let has = crate::rulefiles::count(len, "document");
+    if n == 0 {
+        format!("documents are numbered from 1: there is no document 0 (the file has {has})")
+    } else {
+        format!("there is no document {n}: the file has {has} (numbered from 1)")
     }
 }
 
