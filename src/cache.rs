@@ -120,7 +120,7 @@ pub fn parse_model(path: &Path, bytes: &[u8]) -> Result<Model> {
         Err(err) => {
             use serde_json::error::Category;
             if matches!(err.classify(), Category::Syntax | Category::Eof) {
-                return Err(Error::json(path, &err));
+                return Err(Error::json(path, bytes, &err));
             }
             let peek: Option<SchemaPeek> = serde_json::from_slice(bytes).ok();
             match peek.and_then(|p| p.schema_version) {

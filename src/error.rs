@@ -337,13 +337,34 @@ impl Error {
         }
     }
 
-    /// Wraps a `serde_json` error for `path`, keeping line and column.
-    pub fn json(path: impl Into<PathBuf>, err: &serde_json::Error) -> Error {
+    /// Wraps a `serde_json` error for `path`, whose content is `bytes`,
+    /// keeping line and column (see [`json_position`]).
+    pub fn json(path: impl Into<PathBuf>, bytes: &[u8], err: &serde_json::Error) -> Error {
+        let (line, column) = json_position(bytes, err.line(), err.column());
         Error::Json {
             path: path.into(),
-            line: err.line(),
-            column: err.column(),
+            line,
+            column,
             message: strip_position(&err.to_string()),
+        }
+    }
+}
+
+/// The 1-based line and column of a serde_json error in `text`. serde_json
+/// gives column 0 when the error is met right after a line break (a string
+/// broken over two lines, the end of the file after a final newline): that
+/// is the line break itself, so the previous line and the column just past
+/// its last character (columns count bytes, like serde_json's). Line 0
+/// (no position) stays `(0, 0)`.
+pub fn json_position(text: &[u8], line: usize, column: usize) -> (usize, usize) {
+    match (line, column) {
+        (0, _) => (0, 0),
+        (_, 1..) => (line, column),
+        (1, 0) => (1, 1),
+        _ => {
+            let previous = text.split(|b| *b == b'\n').nth(line - 2).unwrap_or(b"");
+            let previous = previous.strip_suffix(b"\r").unwrap_or(previous);
+            (line - 1, previous.len() + 1)
         }
     }
 }
@@ -378,5 +399,27 @@ pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(pos) => message[..pos].to_string(),
         None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The position serde_json reports, as `file:line:column` shows it.
+    fn position(text: &str) -> (usize, usize) {
+        let err = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        json_position(text.as_bytes(), err.line(), err.column())
+    }
+
+    #[test]
+    fn json_errors_after_a_line_break_point_at_the_break() {
+        // Cut after a final newline: the end of line 1, not "2:0".
+        assert_eq!(position("{\"objects\": [\n"), (1, 14));
+        // CRLF: the column is past the text, before the "\r".
+        assert_eq!(position("{\"a\": 1,\r\n"), (1, 9));
+        // An error inside a line keeps serde_json's own position.
+        assert_eq!(position("{\n  \"a\": tru\n}"), (2, 11));
+        assert_eq!(position("\n"), (1, 1));
     }
 }

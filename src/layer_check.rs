@@ -115,7 +115,7 @@ pub fn check_bytes(model: &Model, path: &Path, bytes: &[u8]) -> Result<Vec<Findi
         });
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, bytes, &e))?;
     Ok(check_value(model, &value))
 }
 

@@ -593,7 +593,7 @@ fn parse_bundle<'a>(
 fn classify_bundle_error(path: &Path, bytes: &[u8], err: &serde_json::Error) -> Error {
     use serde_json::error::Category;
     match err.classify() {
-        Category::Syntax | Category::Eof | Category::Io => Error::json(path, err),
+        Category::Syntax | Category::Eof | Category::Io => Error::json(path, bytes, err),
         Category::Data => {
             let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
             let reason = match first {

@@ -726,7 +726,7 @@ pub fn context_to_json(context: &Value) -> Result<String> {
 /// Keys keep their order, so the output is the same as when rendering
 /// directly.
 pub fn context_from_json(path: &std::path::Path, bytes: &[u8]) -> Result<Value> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, bytes, &e))?;
     if value.kind() != minijinja::value::ValueKind::Map {
         return Err(Error::Invalid(format!(
             "{}: not an attackmap context (expected a JSON object as written by `export --context`)",

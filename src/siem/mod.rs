@@ -214,7 +214,7 @@ fn parse<'t>(path: &Path, text: &'t str) -> Result<Parsed<'t>, Note> {
     };
     let json = || {
         serde_json::from_str(text).map(Parsed::Json).map_err(|e| {
-            let (line, column) = json_position(text, e.line(), e.column());
+            let (line, column) = crate::error::json_position(text.as_bytes(), e.line(), e.column());
             syntax_note("JSON", line, column, &e.to_string())
         })
     };
@@ -223,24 +223,6 @@ fn parse<'t>(path: &Path, text: &'t str) -> Result<Parsed<'t>, Note> {
         "toml" => toml(),
         "json" => json(),
         _ => json().or_else(|_| toml()).or_else(|_| yaml()),
-    }
-}
-
-/// The 1-based line and column of a serde_json error. serde_json gives
-/// column 0 when the error is met right after a line break (a string
-/// broken over two lines, the end of the file after a final newline): that
-/// is the line break itself, so the previous line and the column just
-/// past its last character (columns count bytes, like serde_json's).
-fn json_position(text: &str, line: usize, column: usize) -> (usize, usize) {
-    match (line, column) {
-        (0, _) => (0, 0),
-        (_, 1..) => (line, column),
-        (1, 0) => (1, 1),
-        _ => {
-            let previous = text.split('\n').nth(line - 2).unwrap_or("");
-            let previous = previous.strip_suffix('\r').unwrap_or(previous);
-            (line - 1, previous.len() + 1)
-        }
     }
 }
 
