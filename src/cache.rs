@@ -138,10 +138,28 @@ pub fn parse_model(path: &Path, bytes: &[u8]) -> Result<Model> {
                 }),
                 None => Err(Error::NotAModel {
                     path: path.to_path_buf(),
-                    reason: "no \"schema_version\" field".to_string(),
+                    reason: not_a_model_reason(bytes),
                 }),
             }
         }
+    }
+}
+
+/// Why JSON without `schema_version` is not a model: what it is instead,
+/// with the option that reads it.
+fn not_a_model_reason(bytes: &[u8]) -> String {
+    use crate::jsonkind::{JsonKind, json_kind};
+    match json_kind(bytes) {
+        JsonKind::StixBundle => {
+            "it is a STIX bundle; read STIX bundles with --stix FILE (--model reads a model \
+             written by `attackmap map --out`)"
+                .to_string()
+        }
+        kind @ (JsonKind::NavigatorLayer | JsonKind::Context(_)) => format!(
+            "it is {} (--model reads a model written by `attackmap map --out`)",
+            kind.describe()
+        ),
+        _ => "no \"schema_version\" field".to_string(),
     }
 }
 

@@ -290,6 +290,56 @@ pub enum Error {
         /// The underlying I/O error.
         source: io::Error,
     },
+    /// An ID or name given where another kind of object is expected: a
+    /// group ID as a technique, a technique ID as a group, …
+    #[error("'{query}' is not a {expected}: it is {actual}")]
+    WrongKind {
+        /// What was given.
+        query: String,
+        /// The kind the option takes (`technique`).
+        expected: &'static str,
+        /// What the ID or name is (`group G0016 (APT29)`).
+        actual: String,
+    },
+    /// A data source ID (`DS0017`): the model does not hold data sources.
+    #[error(
+        "'{id}' is a data source: data sources are not part of the attackmap model (ATT&CK v18 \
+         deprecated them; detections are modelled as detection strategies and data components). \
+         Show a data component with `attackmap show DC…`, a detection strategy with \
+         `attackmap show DET…`, or a technique to see its detections and their data components"
+    )]
+    DataSource {
+        /// The ID as given.
+        id: String,
+    },
+    /// A file given to `--from-context` that is not a context written by
+    /// `export --context`.
+    #[error("{}: not an attackmap context: {what}; --from-context reads a file written by `attackmap export FORMAT --context`", path.display())]
+    NotAContext {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead (`it is an ATT&CK Navigator layer`).
+        what: String,
+    },
+    /// A context file written for another export format.
+    #[error("{}: this context was written by `attackmap export {written_for} --context` and cannot be rendered as `export {format}`; render it with `attackmap export {written_for} --from-context {}`", path.display(), path.display())]
+    ContextFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format the context was written for.
+        written_for: String,
+        /// The format asked for.
+        format: String,
+    },
+    /// A technique list that names no technique where one is needed
+    /// (`sigma tag -t @FILE` with an empty file).
+    #[error("{file}: the technique list is empty (no ID, only blank lines or comments); {why}")]
+    EmptyTechniqueList {
+        /// The file as given (`<stdin>` for `@-`).
+        file: String,
+        /// Why a technique is needed.
+        why: &'static str,
+    },
     /// A value given on the command line or in a file that makes no sense.
     #[error("{0}")]
     Invalid(String),

@@ -29,6 +29,7 @@ pub mod error;
 pub mod export;
 pub mod fetch;
 pub mod fsutil;
+pub mod jsonkind;
 pub mod layer_check;
 pub mod loading;
 pub mod mapping;

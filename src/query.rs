@@ -292,7 +292,7 @@ pub fn groups_using_all<'m>(
 /// that says what replaced it.
 pub fn live_technique<'m>(model: &'m Model, id: &str) -> Result<&'m Technique> {
     let Some(technique) = model.technique(id) else {
-        return Err(unknown(model, id));
+        return Err(not_of_kind(model, id, ObjectKind::Technique));
     };
     if technique.revoked {
         let replacement = technique
@@ -365,12 +365,35 @@ pub fn resolve_kind<'m>(model: &'m Model, query: &str, kind: ObjectKind) -> Resu
     }
     let other = resolve_id(model, q).or_else(|| others.into_iter().next());
     match other {
-        Some(other) => Err(Error::Invalid(format!(
-            "'{q}' is not a {}: it is {}",
-            kind.as_str(),
-            other.describe()
-        ))),
+        Some(other) => Err(wrong_kind(q, kind, other)),
         None => Err(unknown(model, q)),
+    }
+}
+
+/// The error for `query` given where an object of `kind` is expected and
+/// none has that ID: when the ID or name is another kind of object, an
+/// error saying what it is (`'G0016' is not a technique: it is group G0016
+/// (APT29)`); else an unknown ID with a suggestion.
+pub fn not_of_kind(model: &Model, query: &str, kind: ObjectKind) -> Error {
+    let q = query.trim();
+    let other = resolve_id(model, q)
+        .filter(|r| r.kind() != kind)
+        .or_else(|| {
+            name_matches(model, q)
+                .into_iter()
+                .find(|r| r.kind() != kind)
+        });
+    match other {
+        Some(other) => wrong_kind(q, kind, other),
+        None => unknown(model, q),
+    }
+}
+
+fn wrong_kind(query: &str, expected: ObjectKind, actual: Resolved<'_>) -> Error {
+    Error::WrongKind {
+        query: query.to_string(),
+        expected: expected.as_str(),
+        actual: actual.describe(),
     }
 }
 
@@ -523,16 +546,31 @@ fn pick<'m>(query: &str, candidates: Vec<Resolved<'m>>) -> Result<Option<Resolve
 }
 
 /// The error for an ID or name the model does not have, with the closest
-/// ID or name as a suggestion.
+/// ID or name as a suggestion. A data source ID (`DS0017`) gets an error
+/// saying that the model has no data sources.
 pub fn unknown(model: &Model, query: &str) -> Error {
+    if is_data_source_id(query.trim()) {
+        return Error::DataSource {
+            id: query.trim().to_string(),
+        };
+    }
     Error::UnknownId {
         id: query.to_string(),
         suggestion: suggest(model, query),
     }
 }
 
-/// The closest known ID (same type prefix, edit distance ≤ 2) or a name
-/// containing the query, formatted as `ID (name)`.
+/// `DS` and four digits: the ID of an ATT&CK data source.
+fn is_data_source_id(id: &str) -> bool {
+    id.len() == 6
+        && id[..2].eq_ignore_ascii_case("DS")
+        && id[2..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The closest known ID (same type prefix, edit distance ≤ 2), else the
+/// closest name or alias (a few typing errors away: one per four characters),
+/// else a name containing the query, formatted as `ID (name)` (`"alias"
+/// (ID name)` for an alias).
 pub fn suggest(model: &Model, query: &str) -> Option<String> {
     let q = query.trim();
     let upper = q.to_ascii_uppercase();
@@ -558,6 +596,9 @@ pub fn suggest(model: &Model, query: &str) -> Option<String> {
             return Some(format!("{id} ({name})"));
         }
     }
+    if let Some(found) = close_name(model, q) {
+        return Some(found);
+    }
     let lower = q.to_ascii_lowercase();
     if lower.len() >= 3 {
         if let Some((_, id, name)) = candidates
@@ -568,6 +609,85 @@ pub fn suggest(model: &Model, query: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The name or alias nearest to `query` (case-insensitive) when it is a
+/// near miss: at most one edit per four characters of the query, at most
+/// two. Live objects win over dead ones, then the nearest. Formatted as
+/// `ID (name)`, or `"alias" (ID name)` when an alias matched.
+fn close_name(model: &Model, query: &str) -> Option<String> {
+    let q = query.to_lowercase();
+    let allowed = (q.chars().count() / 4).min(2);
+    if allowed == 0 {
+        return None;
+    }
+    let (_, _, name) = name_candidates(model)
+        .into_iter()
+        .map(|c| (!c.live, edit_distance(&q, &c.text.to_lowercase()), c))
+        .filter(|(_, d, _)| *d <= allowed)
+        .min_by_key(|(dead, d, _)| (*dead, *d))?;
+    Some(match name.alias_of {
+        None => format!("{} ({})", name.id, name.text),
+        Some(real) => format!("\"{}\" ({} {real})", name.text, name.id),
+    })
+}
+
+/// A name or alias of an object, for suggestions.
+struct NameCandidate<'m> {
+    /// Neither revoked nor deprecated.
+    live: bool,
+    /// The object's ID.
+    id: &'m str,
+    /// The name or alias.
+    text: &'m str,
+    /// For an alias: the object's name.
+    alias_of: Option<&'m str>,
+}
+
+/// Every name and alias in the model (technique names and full names,
+/// tactic names, group, software and campaign names and aliases,
+/// mitigation and detection names).
+fn name_candidates(model: &Model) -> Vec<NameCandidate<'_>> {
+    let mut out = Vec::new();
+    let named = |live, id, text| NameCandidate {
+        live,
+        id,
+        text,
+        alias_of: None,
+    };
+    for t in &model.techniques {
+        out.push(named(t.is_live(), &t.technique_id, &t.name));
+        out.push(named(t.is_live(), &t.technique_id, &t.full_name));
+    }
+    out.extend(model.tactics.iter().map(|t| named(true, &t.id, &t.name)));
+    let with_aliases = model
+        .groups
+        .iter()
+        .map(|g| (&g.info, &g.aliases))
+        .chain(model.software.iter().map(|s| (&s.info, &s.aliases)))
+        .chain(model.campaigns.iter().map(|c| (&c.info, &c.aliases)));
+    for (info, aliases) in with_aliases {
+        let live = !info.revoked && !info.deprecated;
+        out.push(named(live, &info.id, &info.name));
+        out.extend(
+            aliases
+                .iter()
+                .filter(|a| **a != info.name)
+                .map(|a| NameCandidate {
+                    live,
+                    id: &info.id,
+                    text: a,
+                    alias_of: Some(&info.name),
+                }),
+        );
+    }
+    let plain = model
+        .mitigations
+        .iter()
+        .map(|m| &m.info)
+        .chain(model.detections.iter().map(|d| &d.info));
+    out.extend(plain.map(|i| named(!i.revoked && !i.deprecated, &i.id, &i.name)));
+    out
 }
 
 /// Every (live, ID, name) in the model, live objects first.

@@ -14,6 +14,10 @@
 //! - revoked and deprecated techniques are left out unless
 //!   `include_revoked` / `include_deprecated` is set.
 //!
+//! A `@FILE` list that names nothing (an empty file, or only blank lines
+//! and comments) selects **no** technique rather than every one: the
+//! selection is empty, with a warning naming the file.
+//!
 //! Every ID named must exist: an unknown ID is an [`Error::UnknownId`] with
 //! a close match as suggestion, a revoked one an error naming its
 //! replacement. A selection that matches nothing is valid (an empty export)
@@ -65,17 +69,56 @@ pub struct Criteria {
     pub include_revoked: bool,
     /// Keep deprecated techniques (and accept deprecated IDs).
     pub include_deprecated: bool,
+    /// `@FILE` lists that were given but name nothing. Each restricts the
+    /// selection to nothing: a list that was given and is empty never means
+    /// "everything".
+    pub empty_lists: Vec<EmptyList>,
+}
+
+/// A `@FILE` list that was given but names nothing: an empty file, or one
+/// with only blank lines and comments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmptyList {
+    /// The kind of object the list was for (`technique`, `group`,
+    /// `software`, `campaign`, `mitigation`).
+    pub kind: ObjectKind,
+    /// The file as given after `@` (`-` for stdin).
+    pub file: String,
+}
+
+impl EmptyList {
+    /// The list in command-line form: `--technique @rules.txt`.
+    pub fn argument(&self) -> String {
+        format!("--{} @{}", self.kind.as_str(), self.file)
+    }
+
+    /// The file for messages: `<stdin>` for `-`.
+    pub fn label(&self) -> &str {
+        if self.file == "-" {
+            "<stdin>"
+        } else {
+            &self.file
+        }
+    }
 }
 
 impl Criteria {
     /// Adds technique IDs from one command-line value: an ID, several IDs
     /// separated by commas, or `@FILE` (`@-` for stdin) with IDs one per line
-    /// (`#` starts a comment; commas and blanks also separate IDs).
+    /// (`#` starts a comment; commas and blanks also separate IDs). A file
+    /// that names no ID is recorded in [`Criteria::empty_lists`].
     pub fn add_technique_arg(&mut self, value: &str) -> Result<()> {
         match value.strip_prefix('@') {
             Some(path) => {
                 let (label, text) = read_list(path, "technique")?;
-                self.techniques.extend(parse_technique_list(&label, &text));
+                let ids = parse_technique_list(&label, &text);
+                if ids.is_empty() {
+                    self.empty_lists.push(EmptyList {
+                        kind: ObjectKind::Technique,
+                        file: path.to_string(),
+                    });
+                }
+                self.techniques.extend(ids);
             }
             None => self
                 .techniques
@@ -87,33 +130,91 @@ impl Criteria {
         Ok(())
     }
 
-    /// Expands values of `--group`, `--software`, `--campaign` or
-    /// `--mitigation`: a value is an ID, name or alias, or `@FILE` (`@-` for
-    /// stdin) naming one object per line (`#` starts a comment, blank lines
-    /// are ignored; names may contain spaces and commas).
-    pub fn expand_object_args(flag: &str, values: &[String]) -> Result<Vec<String>> {
-        let mut out = Vec::with_capacity(values.len());
+    /// Adds values of `--group`, `--software`, `--campaign` or
+    /// `--mitigation` (`kind`) to the list of that kind: a value is an ID,
+    /// name or alias, or `@FILE` (`@-` for stdin) naming one object per line
+    /// (`#` starts a comment, blank lines are ignored; names may contain
+    /// spaces and commas). A file that names nothing is recorded in
+    /// [`Criteria::empty_lists`]. Any other kind is an internal error.
+    pub fn add_object_args(&mut self, kind: ObjectKind, values: &[String]) -> Result<()> {
+        let mut names = Vec::with_capacity(values.len());
         for value in values {
             match value.strip_prefix('@') {
                 Some(path) => {
-                    let (_, text) = read_list(path, flag)?;
-                    out.extend(
-                        text.lines()
-                            .map(|line| line.split('#').next().unwrap_or_default().trim())
-                            .filter(|line| !line.is_empty())
-                            .map(str::to_string),
-                    );
+                    let (_, text) = read_list(path, kind.as_str())?;
+                    let before = names.len();
+                    names.extend(parse_object_list(&text));
+                    if names.len() == before {
+                        self.empty_lists.push(EmptyList {
+                            kind,
+                            file: path.to_string(),
+                        });
+                    }
                 }
-                None => out.push(value.clone()),
+                None => names.push(value.clone()),
             }
         }
-        Ok(out)
+        let list = match kind {
+            ObjectKind::Group => &mut self.groups,
+            ObjectKind::Software => &mut self.software,
+            ObjectKind::Campaign => &mut self.campaigns,
+            ObjectKind::Mitigation => &mut self.mitigations,
+            other => {
+                return Err(Error::Internal(format!(
+                    "{} lists are not object lists of a selection",
+                    other.as_str()
+                )));
+            }
+        };
+        list.extend(names);
+        Ok(())
+    }
+
+    /// Whether an empty `@FILE` list was given for `kind`.
+    pub fn has_empty_list(&self, kind: ObjectKind) -> bool {
+        self.empty_lists.iter().any(|l| l.kind == kind)
+    }
+
+    /// The empty lists given for a kind that has no other value: each makes
+    /// the selection empty. (`-t @empty.txt -t T1059` is T1059: the values
+    /// of one kind are a union, and the empty list adds nothing to it.)
+    pub fn lists_naming_nothing(&self) -> impl Iterator<Item = &EmptyList> {
+        self.empty_lists
+            .iter()
+            .filter(|l| self.values_of(l.kind) == 0)
+    }
+
+    /// Whether an empty list leaves `kind` with no value (see
+    /// [`Criteria::lists_naming_nothing`]).
+    pub fn names_nothing_of(&self, kind: ObjectKind) -> bool {
+        self.lists_naming_nothing().any(|l| l.kind == kind)
+    }
+
+    /// How many values of `kind` the criteria name.
+    fn values_of(&self, kind: ObjectKind) -> usize {
+        match kind {
+            ObjectKind::Technique => self.techniques.len(),
+            ObjectKind::Group => self.groups.len(),
+            ObjectKind::Software => self.software.len(),
+            ObjectKind::Campaign => self.campaigns.len(),
+            ObjectKind::Mitigation => self.mitigations.len(),
+            ObjectKind::Tactic => self.tactics.len(),
+            ObjectKind::Detection => 0,
+        }
+    }
+
+    /// Whether techniques were named with `--technique`, including by a
+    /// `@FILE` list that turned out empty.
+    pub fn names_techniques(&self) -> bool {
+        !self.techniques.is_empty() || self.has_empty_list(ObjectKind::Technique)
     }
 
     /// Whether any object (technique, group, software, campaign, mitigation)
-    /// is named; without one the starting set is the whole model.
+    /// is named, or a list of them was given (even an empty one); without
+    /// one the starting set is the whole model.
     pub fn names_objects(&self) -> bool {
-        !(self.techniques.is_empty()
+        !(self.empty_lists.is_empty()
+            && self.techniques.is_empty()
             && self.groups.is_empty()
             && self.software.is_empty()
             && self.campaigns.is_empty()
@@ -147,6 +248,7 @@ impl Criteria {
         push("tactic", &mut self.tactics.iter().map(String::as_str));
         push("platform", &mut self.platforms.iter().map(String::as_str));
         push("domain", &mut self.domains.iter().map(String::as_str));
+        parts.extend(self.empty_lists.iter().map(EmptyList::argument));
         if self.gaps {
             parts.push("--gaps".to_string());
         }
@@ -187,6 +289,21 @@ fn split_ids(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| c == ',' || c.is_whitespace())
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// The names of an object list: one per line, `#` comments and blank lines
+/// ignored.
+fn parse_object_list(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines()
+        .map(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches('\u{feff}')
+                .trim()
+        })
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
 }
 
 /// Parses a technique list: one ID per line, `#` comments, blank lines
@@ -259,6 +376,10 @@ impl<'m> Selection<'m> {
             });
         };
 
+        if criteria.lists_naming_nothing().next().is_some() {
+            // A list that was given and is empty selects nothing.
+            narrow(BTreeSet::new());
+        }
         if !criteria.techniques.is_empty() {
             let mut ids = BTreeSet::new();
             for arg in &criteria.techniques {
@@ -356,7 +477,10 @@ impl<'m> Selection<'m> {
         if selection.techniques.is_empty() {
             let what = match criteria.arguments() {
                 a if a.is_empty() => "the loaded data has no techniques".to_string(),
-                a => format!("no technique matches the selection {a}"),
+                a => format!(
+                    "no technique matches the selection {a}{}",
+                    empty_note(criteria)
+                ),
             };
             selection
                 .warnings
@@ -412,6 +536,13 @@ impl<'m> Selection<'m> {
             0 => {}
             1 => parts.push(self.criteria.techniques[0].id.clone()),
             _ => parts.push(format!("{} named techniques", self.named.len())),
+        }
+        for list in self.criteria.lists_naming_nothing() {
+            parts.push(format!(
+                "empty {} list {}",
+                list.kind.as_str(),
+                list.label()
+            ));
         }
         let mut title = if parts.is_empty() {
             if self.criteria.gaps {
@@ -476,6 +607,13 @@ impl<'m> Selection<'m> {
                 self.named.len()
             ));
         }
+        for list in self.criteria.lists_naming_nothing() {
+            clauses.push(format!(
+                "of the empty {} list {}",
+                list.kind.as_str(),
+                list.label()
+            ));
+        }
         if !self.tactics.is_empty() {
             let names: BTreeSet<&str> = self.tactics.iter().map(|t| t.name.as_str()).collect();
             clauses.push(format!(
@@ -510,6 +648,22 @@ impl<'m> Selection<'m> {
     }
 }
 
+/// ` (rules.txt is an empty list: …)` when `@FILE` lists were empty.
+fn empty_note(criteria: &Criteria) -> String {
+    let files: Vec<&str> = criteria
+        .lists_naming_nothing()
+        .map(EmptyList::label)
+        .collect();
+    match files.as_slice() {
+        [] => String::new(),
+        [one] => format!(" ({one} is an empty list: no ID or name, only blank lines or comments)"),
+        many => format!(
+            " ({} are empty lists: no ID or name, only blank lines or comments)",
+            many.join(", ")
+        ),
+    }
+}
+
 fn list_infos<'a>(infos: impl Iterator<Item = &'a ObjectInfo>) -> String {
     let names: Vec<String> = infos.map(|i| format!("{} ({})", i.name, i.id)).collect();
     match names.as_slice() {
@@ -537,11 +691,17 @@ fn named_technique<'m>(
         None => err,
     };
     let Some(technique) = model.technique(&arg.id) else {
-        // Accept a technique's exact name too.
-        if let Ok(Resolved::Technique(t)) = query::resolve(model, &arg.id) {
-            return check_technique_status(t, criteria).map_err(located);
-        }
-        return Err(located(query::unknown(model, &arg.id)));
+        // Accept a technique's exact name too; an ID or name of another
+        // kind is an error saying what it is.
+        return match query::resolve_kind(model, &arg.id, ObjectKind::Technique) {
+            Ok(Resolved::Technique(t)) => check_technique_status(t, criteria).map_err(located),
+            Ok(other) => Err(located(Error::Internal(format!(
+                "'{}' resolved to {}",
+                arg.id,
+                other.describe()
+            )))),
+            Err(err) => Err(located(err)),
+        };
     };
     check_technique_status(technique, criteria).map_err(located)
 }

@@ -847,3 +847,103 @@ fn query_csv_guards_formula_starts_like_export_csv() {
         Some("T1059,\"Command, \"\"Scripting\"\" Interpreter\",execution,Windows; Linux,2")
     );
 }
+
+/// `query groups-using` and `show` say what an ID of the wrong kind is,
+/// that data sources are not modelled, and suggest a near-miss name.
+#[test]
+fn ids_of_other_kinds_data_sources_and_near_miss_names() {
+    for (id, says) in [
+        (
+            "G0016",
+            "'G0016' is not a technique: it is group G0016 (APT29)",
+        ),
+        (
+            "TA0002",
+            "'TA0002' is not a technique: it is tactic TA0002 (Execution)",
+        ),
+        (
+            "C0024",
+            "'C0024' is not a technique: it is campaign C0024 (SolarWinds Compromise)",
+        ),
+    ] {
+        let out = run(&["query", "groups-using", "T1059.001", id, "--no-cache"]);
+        assert_eq!(out.status.code(), Some(2), "{id}");
+        assert!(stderr(&out).contains(says), "{id}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    }
+    let out = run(&["show", "DS0017", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("'DS0017' is a data source: data sources are not part of the attackmap model"),
+        "{err}"
+    );
+    assert!(err.contains("`attackmap show DC…`"), "{err}");
+    for (query, suggestion) in [
+        ("Cozy Bar", "(did you mean \"Cozy Bear\" (G0016 APT29)?)"),
+        ("Lazarus Grop", "(did you mean G0032 (Lazarus Group)?)"),
+        ("Cobalt Strik", "(did you mean S0154 (Cobalt Strike)?)"),
+    ] {
+        let out = run(&["show", query, "--no-cache"]);
+        assert_eq!(out.status.code(), Some(2), "{query}");
+        assert!(
+            stderr(&out).contains(&format!("unknown ID '{query}' {suggestion}")),
+            "{query}: {}",
+            stderr(&out)
+        );
+    }
+    // Far from every name: no suggestion.
+    let out = run(&["show", "Zebra Qux", "--no-cache"]);
+    assert!(
+        stderr(&out).contains("unknown ID 'Zebra Qux'\n"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `map --out DIR` writes DIR/model.json and prints that path on stdout;
+/// `--model` given a STIX bundle points to `--stix`.
+#[test]
+fn map_out_into_a_directory_and_model_given_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let stix = fixture("stix/stix21.json");
+    let out = run(&[
+        "map",
+        "--no-cache",
+        "-q",
+        "--out",
+        path(dir.path()),
+        "--stix",
+        path(&stix),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = dir.path().join("model.json");
+    assert_eq!(stdout(&out), format!("{}\n", written.display()));
+    let model: serde_json::Value = serde_json::from_slice(&fs::read(&written).unwrap()).unwrap();
+    assert_eq!(model["schema_version"], 1);
+    // A path ending in / is a directory, created if missing.
+    let new_dir = format!("{}/models/", dir.path().display());
+    let out = run(&[
+        "map",
+        "--no-cache",
+        "-q",
+        "--out",
+        &new_dir,
+        "--stix",
+        path(&stix),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{new_dir}model.json\n"));
+    assert!(dir.path().join("models/model.json").is_file());
+
+    let out = run(&["show", "T1059", "--model", path(&stix)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{}: not an attackmap model: it is a STIX bundle; read STIX bundles with --stix FILE",
+            stix.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -806,3 +806,274 @@ fn from_context_refuses_what_it_would_ignore() {
         assert!(out.stdout.is_empty(), "{extra:?}");
     }
 }
+
+/// The technique IDs of a Navigator layer, each once, in order.
+fn layer_ids(layer: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["techniqueID"].as_str().unwrap().to_string())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// A `@FILE` list that names nothing (an empty file, or only comments)
+/// selects nothing — never every technique — with a warning naming the
+/// file; an empty list beside other values of its kind adds nothing to
+/// their union.
+#[test]
+fn an_empty_list_file_selects_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    fs::write(&empty, "").unwrap();
+    let comments = dir.path().join("comments.txt");
+    fs::write(&comments, "# no rule is tagged yet\n\n   \n").unwrap();
+    let empty_arg = format!("@{}", empty.display());
+    let comments_arg = format!("@{}", comments.display());
+    for (flag, list) in [
+        ("-t", &empty_arg),
+        ("-t", &comments_arg),
+        ("-g", &empty_arg),
+        ("--software", &comments_arg),
+        ("--campaign", &empty_arg),
+        ("--mitigation", &comments_arg),
+    ] {
+        let out = bare(&["export", "navigator", "--no-cache", flag, list]);
+        assert!(out.status.success(), "{flag}: {}", common::stderr(&out));
+        let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(layer["techniques"], serde_json::json!([]), "{flag} {list}");
+        assert_ne!(layer["name"], "All techniques", "{flag} {list}");
+        let file = list.trim_start_matches('@');
+        let err = common::stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "warning: no technique matches the selection --{} {list} ({file} is an empty list",
+                match flag {
+                    "-t" => "technique",
+                    "-g" => "group",
+                    other => other.trim_start_matches("--"),
+                }
+            )),
+            "{flag}: {err}"
+        );
+    }
+    // The layer says what it is.
+    let out = run(&["export", "navigator", "-t", &empty_arg]);
+    let layer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        layer["name"],
+        format!("empty technique list {}", empty.display())
+    );
+    // Stdin works the same way.
+    let out = common::attackmap()
+        .args(["export", "csv", "--no-cache", "-t", "@-"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(common::stdout(&out).lines().count(), 1, "header only");
+    assert!(
+        common::stderr(&out).contains("(<stdin> is an empty list"),
+        "{}",
+        common::stderr(&out)
+    );
+    // An empty list beside other values of its kind adds nothing.
+    let out = run(&["export", "navigator", "-g", &empty_arg, "-g", "G0007"]);
+    let with_empty: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alone: Value =
+        serde_json::from_slice(&run(&["export", "navigator", "-g", "G0007"]).stdout).unwrap();
+    assert_eq!(layer_ids(&with_empty), layer_ids(&alone));
+    assert_eq!(
+        layer_ids(&alone),
+        vec!["T1059.003", "T1071.001", "T1566.001"]
+    );
+    // --each of the kind of an empty list writes nothing, and says why.
+    let each_dir = dir.path().join("each");
+    let out = bare(&[
+        "export",
+        "navigator",
+        "--no-cache",
+        "--each",
+        "group",
+        "-g",
+        &empty_arg,
+        "-o",
+        each_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(!each_dir.exists(), "no file, no directory");
+    assert!(
+        common::stderr(&out).contains(&format!(
+            "warning: --each group: no group to write a file for (--group {empty_arg} is empty); nothing was written"
+        )),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+/// A technique option given the ID of another kind of object says what
+/// that ID is, instead of "unknown ID 'G0016' (did you mean G0016 …?)".
+#[test]
+fn a_technique_option_names_the_kind_of_a_wrong_id() {
+    for (id, says) in [
+        (
+            "G0016",
+            "'G0016' is not a technique: it is group G0016 (APT29)",
+        ),
+        (
+            "S0154",
+            "'S0154' is not a technique: it is software S0154 (Cobalt Strike)",
+        ),
+        (
+            "TA0002",
+            "'TA0002' is not a technique: it is tactic TA0002 (Execution)",
+        ),
+        (
+            "M1038",
+            "'M1038' is not a technique: it is mitigation M1038 (Execution Prevention)",
+        ),
+    ] {
+        let err = common::expect_bad_input(&run(&["export", "navigator", "-t", id]));
+        assert!(err.contains(says), "{id}: {err}");
+        assert!(!err.contains("did you mean"), "{id}: {err}");
+    }
+    // From a file, with the file and line.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("rules.txt");
+    fs::write(&list, "T1059.001\nAPT28\n").unwrap();
+    let arg = format!("@{}", list.display());
+    let err = common::expect_bad_input(&run(&["export", "csv", "-t", &arg]));
+    assert!(
+        err.contains(&format!(
+            "{}:2: 'APT28' is not a technique: it is group G0007 (APT28)",
+            list.display()
+        )),
+        "{err}"
+    );
+}
+
+/// `--from-context` reads contexts only, and only for the format they
+/// were written for.
+#[test]
+fn from_context_checks_what_the_file_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    common::expect_success(&run(&["export", "navigator", "-o", &path("layer.json")]));
+    common::expect_success(&run(&[
+        "export",
+        "csv",
+        "--context",
+        "-o",
+        &path("csv.context.json"),
+    ]));
+    fs::write(path("other.json"), r#"{"name": "not a context"}"#).unwrap();
+    fs::write(path("list.json"), "[1, 2]").unwrap();
+    let cases = [
+        (
+            "layer.json",
+            "layer.json: not an attackmap context: it is an ATT&CK Navigator layer; --from-context reads a file written by `attackmap export FORMAT --context`".to_string(),
+        ),
+        (
+            "csv.context.json",
+            format!(
+                "csv.context.json: this context was written by `attackmap export csv --context` and cannot be rendered as `export navigator`; render it with `attackmap export csv --from-context {}`",
+                path("csv.context.json")
+            ),
+        ),
+        (
+            "other.json",
+            "other.json: not an attackmap context: it has no `attackmap.format`".to_string(),
+        ),
+        (
+            "list.json",
+            "list.json: not an attackmap context: it is not a JSON object".to_string(),
+        ),
+    ];
+    for (name, says) in cases {
+        let out = bare(&["export", "navigator", "--from-context", &path(name)]);
+        let err = common::expect_bad_input(&out);
+        assert!(err.contains(&says), "{name}: {err}");
+        assert!(!err.contains("undefined"), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    // The right format still renders.
+    let out = bare(&["export", "csv", "--from-context", &path("csv.context.json")]);
+    assert!(common::expect_success(&out).starts_with("ID,Name,Tactics,"));
+}
+
+/// `--separator ''` would glue the values of a cell together.
+#[test]
+fn an_empty_separator_is_refused() {
+    for format in ["csv", "xlsx"] {
+        let out = run(&["export", format, "--separator", "", "-o", "/dev/null"]);
+        let err = common::expect_bad_input(&out);
+        assert!(
+            err.contains(
+                "invalid value '' for '--separator <TEXT>': the separator must not be empty"
+            ),
+            "{format}: {err}"
+        );
+    }
+    let out = run(&["export", "csv", "--separator", "|", "-t", "T1059.001"]);
+    let text = common::expect_success(&out);
+    assert!(
+        text.contains(",M1038|M1042,Execution Prevention|Disable or Remove Feature or Program,"),
+        "{text}"
+    );
+}
+
+/// `--rows`, `--each` and `--score` take the singular and the plural.
+#[test]
+fn kind_options_take_singular_and_plural() {
+    let groups = common::expect_success(&run(&["export", "csv", "--rows", "groups"]));
+    assert!(groups.starts_with("ID,Name,Aliases,"), "{groups}");
+    assert_eq!(groups.lines().count(), 4, "three groups: {groups}");
+    let group = common::expect_success(&run(&["export", "csv", "--rows", "group"]));
+    assert_eq!(group, groups);
+    let technique = common::expect_success(&run(&["export", "csv", "--rows", "technique"]));
+    assert_eq!(
+        technique,
+        common::expect_success(&run(&["export", "csv", "--rows", "techniques"]))
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for each in ["group", "groups"] {
+        let out_dir = dir.path().join(each);
+        common::expect_success(&run(&[
+            "export",
+            "csv",
+            "--each",
+            each,
+            "-o",
+            out_dir.to_str().unwrap(),
+        ]));
+        assert_eq!(
+            files_in(&out_dir),
+            vec![
+                "G0007_APT28.csv",
+                "G0016_APT29.csv",
+                "G0032_Lazarus_Group.csv"
+            ],
+            "{each}"
+        );
+    }
+    let score = |value: &str| {
+        let out = run(&["export", "navigator", "-g", "G0016", "--score", value]);
+        serde_json::from_slice::<Value>(&common::expect_success(&out).into_bytes()).unwrap()
+    };
+    assert_eq!(score("mitigation"), score("mitigations"));
+    // The help shows the documented spellings only.
+    let help = common::expect_success(&bare(&["export", "--help"]));
+    assert!(
+        help.contains(
+            "[possible values: techniques, relationships, groups, software, mitigations]"
+        ),
+        "{help}"
+    );
+    assert!(
+        help.contains("[possible values: group, software, campaign, technique]"),
+        "{help}"
+    );
+}

@@ -425,3 +425,56 @@ fn cli_exit_codes_and_refusals() {
         fs::read(tag_fixture("collection.yml")).unwrap()
     );
 }
+
+/// `-t @FILE` with a file that names no technique is an error (there is
+/// nothing to tag with), and an ID of another kind says what it is; the
+/// rule is left as it was.
+#[test]
+fn cli_refuses_an_empty_list_and_ids_of_other_kinds() {
+    let tmp = copy_fixtures();
+    let rule = tmp.path().join("no-tags.yml");
+    let list = tmp.path().join("rules.txt");
+    fs::write(&list, "# nothing yet\n\n").unwrap();
+    let arg = format!("@{}", list.display());
+    let err = expect_bad_input(&run(&["sigma", "tag", rule.to_str().unwrap(), "-t", &arg]));
+    assert!(
+        err.contains(&format!(
+            "{}: the technique list is empty (no ID, only blank lines or comments); sigma tag needs at least one technique",
+            list.display()
+        )),
+        "{err}"
+    );
+    let err = expect_bad_input(&run(&[
+        "sigma",
+        "tag",
+        rule.to_str().unwrap(),
+        "-t",
+        "S0154",
+    ]));
+    assert!(
+        err.contains("'S0154' is not a technique: it is software S0154 (Cobalt Strike)"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(&rule).unwrap(),
+        fs::read(tag_fixture("no-tags.yml")).unwrap()
+    );
+    // An empty list beside IDs adds nothing: the IDs are tagged.
+    let out = run(&[
+        "sigma",
+        "tag",
+        rule.to_str().unwrap(),
+        "-t",
+        &arg,
+        "-t",
+        "T1059.001",
+    ]);
+    expect_success(&out);
+    assert!(
+        fs::read_to_string(&rule)
+            .unwrap()
+            .contains("- attack.t1059.001"),
+        "{}",
+        fs::read_to_string(&rule).unwrap()
+    );
+}

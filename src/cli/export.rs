@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
@@ -121,8 +121,9 @@ pub struct ExportArgs {
     #[arg(long, help_heading = "CSV")]
     pub bom: bool,
 
-    /// Joins the values of a multi-value cell (csv and xlsx) [default: "; "].
-    #[arg(long, value_name = "TEXT", help_heading = "CSV")]
+    /// Joins the values of a multi-value cell (csv and xlsx); must not be
+    /// empty [default: "; "].
+    #[arg(long, value_name = "TEXT", value_parser = separator_parser, help_heading = "CSV")]
     pub separator: Option<String>,
 
     /// Keep the descriptions of techniques and objects (for the
@@ -164,12 +165,53 @@ pub struct ExportArgs {
     pub splunk_layout: Option<Layout>,
 }
 
-/// `--rows`: the names of [`RowKind`].
+/// A parser for a name of `names` (the documented spellings, shown in the
+/// help), each also accepted in the other number (`group` for `groups`,
+/// `groups` for `group`) as a hidden alias; `parse` turns either into the
+/// value.
+fn numbered_parser<T: Clone + Send + Sync + 'static>(
+    names: &'static [(&'static str, &'static str)],
+    parse: fn(&str) -> Option<T>,
+    expected: &'static str,
+) -> impl TypedValueParser<Value = T> {
+    let values = names.iter().map(|(name, other)| {
+        let value = PossibleValue::new(*name);
+        if other.is_empty() {
+            value
+        } else {
+            value.alias(*other)
+        }
+    });
+    PossibleValuesParser::new(values).try_map(move |s| parse(&s).ok_or(expected))
+}
+
+/// `--rows`: the names of [`RowKind`], or their singular.
 fn rows_parser() -> impl TypedValueParser<Value = RowKind> {
-    PossibleValuesParser::new(RowKind::ALL.map(RowKind::as_str)).try_map(|s| {
-        RowKind::parse(&s)
-            .ok_or("expected techniques, relationships, groups, software or mitigations")
-    })
+    numbered_parser(
+        &[
+            ("techniques", "technique"),
+            ("relationships", "relationship"),
+            ("groups", "group"),
+            ("software", ""),
+            ("mitigations", "mitigation"),
+        ],
+        RowKind::parse,
+        "expected techniques, relationships, groups, software or mitigations",
+    )
+}
+
+/// `--separator`: any text but the empty one, which would glue the values
+/// of a cell together.
+fn separator_parser(s: &str) -> std::result::Result<String, String> {
+    if s.is_empty() {
+        Err(
+            "the separator must not be empty: the values of a cell would run together \
+             (give e.g. \", \" or \"|\")"
+                .to_string(),
+        )
+    } else {
+        Ok(s.to_string())
+    }
 }
 
 /// `--date`: a Sigma date.
@@ -183,18 +225,34 @@ fn layout_parser() -> impl TypedValueParser<Value = Layout> {
         .try_map(|s| Layout::parse(&s).ok_or("expected tags or flat"))
 }
 
-/// `--each`: the names of [`Each`].
+/// `--each`: the names of [`Each`], or their plural.
 fn each_parser() -> impl TypedValueParser<Value = Each> {
-    PossibleValuesParser::new(Each::ALL.map(Each::as_str))
-        .try_map(|s| Each::parse(&s).ok_or("expected group, software, campaign or technique"))
+    numbered_parser(
+        &[
+            ("group", "groups"),
+            ("software", ""),
+            ("campaign", "campaigns"),
+            ("technique", "techniques"),
+        ],
+        Each::parse,
+        "expected group, software, campaign or technique",
+    )
 }
 
-/// `--score`: the names of [`Score`].
+/// `--score`: the names of [`Score`], or their singular.
 fn score_parser() -> impl TypedValueParser<Value = Score> {
-    PossibleValuesParser::new(Score::ALL.map(Score::as_str)).try_map(|s| {
-        Score::parse(&s)
-            .ok_or("expected groups, software, campaigns, mitigations, constant or count")
-    })
+    numbered_parser(
+        &[
+            ("groups", "group"),
+            ("software", ""),
+            ("campaigns", "campaign"),
+            ("mitigations", "mitigation"),
+            ("constant", ""),
+            ("count", ""),
+        ],
+        Score::parse,
+        "expected groups, software, campaigns, mitigations, constant or count",
+    )
 }
 
 /// An option that only some formats use.
@@ -482,7 +540,7 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
             path: path.clone(),
             source,
         })?;
-        let context = export::context_from_json(path, &bytes)?;
+        let context = export::read_context(path, &bytes, exporter.name())?;
         let finished =
             export::output_with_warnings(exporter, &templates, &context, &args.options())?;
         report_finish_warnings(args, std::slice::from_ref(&finished));
@@ -515,10 +573,14 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
     report_finish_warnings(args, &finished);
     let rendered: Vec<Vec<u8>> = finished.into_iter().map(|f| f.bytes).collect();
 
-    if args.each.is_some() {
+    if let Some(each) = args.each {
         let Target::Dir(dir) = &target else {
             return Err(Error::Internal("--each without a directory".to_string()));
         };
+        if documents.is_empty() {
+            args.say(&nothing_for_each(each, &criteria));
+            return Ok(EXIT_OK);
+        }
         write_each(args, exporter, dir, &documents, &rendered, &inputs)?;
         return Ok(EXIT_OK);
     }
@@ -530,6 +592,23 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
     let default_name = default_file_name(exporter, &criteria, &loaded.model, args.context);
     write_one(args, &target, &default_name, text, Some(doc), &inputs)?;
     Ok(EXIT_OK)
+}
+
+/// The warning when `--each` has no object to write a file for.
+fn nothing_for_each(each: Each, criteria: &Criteria) -> String {
+    let lists: Vec<String> = criteria
+        .lists_naming_nothing()
+        .map(|l| format!("{} is empty", l.argument()))
+        .collect();
+    let why = if lists.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", lists.join(", "))
+    };
+    format!(
+        "warning: --each {0}: no {0} to write a file for{why}; nothing was written",
+        each.as_str()
+    )
 }
 
 /// `--each` needs a directory: stdout or an existing file is an error.

@@ -1,12 +1,12 @@
 //! `attackmap map`: load ATT&CK, map every technique, write the enriched model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
 
 use attackmap::cache::model_to_json;
-use attackmap::error::{EXIT_OK, Result};
+use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::navigator::plural;
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
@@ -22,8 +22,10 @@ pub struct MapArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
 
-    /// Also write the model here (`-` for stdout). Written atomically.
-    #[arg(long, short, value_name = "FILE")]
+    /// Also write the model to this file, or into this directory as
+    /// model.json (an existing directory, or a path ending in /); `-` for
+    /// stdout. Written atomically; stdout then names this file.
+    #[arg(long, short, value_name = "FILE|DIR")]
     pub out: Option<PathBuf>,
 
     /// Write compact JSON to --out instead of indented JSON.
@@ -52,9 +54,10 @@ pub fn run(args: &MapArgs) -> Result<i32> {
             None
         }
         Some(path) => {
-            refuse_overwriting_inputs(path, &loaded.input_files)?;
-            write_atomic(path, &model_to_json(&loaded.model, !args.compact)?)?;
-            Some(path.clone())
+            let path = out_file(path)?;
+            refuse_overwriting_inputs(&path, &loaded.input_files)?;
+            write_atomic(&path, &model_to_json(&loaded.model, !args.compact)?)?;
+            Some(path)
         }
         None => None,
     };
@@ -79,6 +82,24 @@ pub fn run(args: &MapArgs) -> Result<i32> {
         write_stdout(format!("{}\n", path.display()).as_bytes())?;
     }
     Ok(EXIT_OK)
+}
+
+/// The file name `--out DIR` writes into the directory.
+pub const DEFAULT_MODEL_FILE: &str = "model.json";
+
+/// The file `--out` names: the path itself, or [`DEFAULT_MODEL_FILE`] in it
+/// when it is an existing directory or ends in a path separator (the
+/// directory is then created if missing).
+fn out_file(path: &Path) -> Result<PathBuf> {
+    let names_dir = path.as_os_str().to_string_lossy().ends_with(['/', '\\']);
+    if !path.is_dir() && !names_dir {
+        return Ok(path.to_path_buf());
+    }
+    std::fs::create_dir_all(path).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(path.join(DEFAULT_MODEL_FILE))
 }
 
 /// The run's summary for stderr: sources, counts, warnings, cache.

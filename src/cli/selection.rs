@@ -4,6 +4,7 @@
 use clap::Args;
 
 use attackmap::error::Result;
+use attackmap::model::ObjectKind;
 use attackmap::selection::Criteria;
 
 /// Which techniques to cover. Values of one option are a union; different
@@ -14,8 +15,8 @@ use attackmap::selection::Criteria;
 )]
 pub struct SelectionArgs {
     /// Technique ID(s): repeat, separate with commas, or @FILE for a file
-    /// with one ID per line (# comments; @- reads stdin). Repeats count for
-    /// `--score count`.
+    /// with one ID per line (# comments; @- reads stdin; a list that names
+    /// nothing selects nothing). Repeats count for `--score count`.
     #[arg(long = "technique", short = 't', value_name = "ID|@FILE")]
     pub techniques: Vec<String>,
 
@@ -68,13 +69,10 @@ pub struct SelectionArgs {
 }
 
 impl SelectionArgs {
-    /// The criteria, with `@FILE` lists read.
+    /// The criteria, with `@FILE` lists read (a list that names nothing
+    /// selects nothing).
     pub fn criteria(&self) -> Result<Criteria> {
         let mut criteria = Criteria {
-            groups: Criteria::expand_object_args("group", &self.groups)?,
-            software: Criteria::expand_object_args("software", &self.software)?,
-            campaigns: Criteria::expand_object_args("campaign", &self.campaigns)?,
-            mitigations: Criteria::expand_object_args("mitigation", &self.mitigations)?,
             tactics: self.tactics.clone(),
             platforms: self.platforms.clone(),
             domains: self.domains.clone(),
@@ -86,6 +84,10 @@ impl SelectionArgs {
         for value in &self.techniques {
             criteria.add_technique_arg(value)?;
         }
+        criteria.add_object_args(ObjectKind::Group, &self.groups)?;
+        criteria.add_object_args(ObjectKind::Software, &self.software)?;
+        criteria.add_object_args(ObjectKind::Campaign, &self.campaigns)?;
+        criteria.add_object_args(ObjectKind::Mitigation, &self.mitigations)?;
         Ok(criteria)
     }
 }

@@ -65,6 +65,12 @@ pub fn run(args: &TagArgs) -> Result<i32> {
     for value in &args.techniques {
         criteria.add_technique_arg(value)?;
     }
+    if let (true, Some(list)) = (criteria.techniques.is_empty(), criteria.empty_lists.first()) {
+        return Err(Error::EmptyTechniqueList {
+            file: list.label().to_string(),
+            why: "sigma tag needs at least one technique to tag the rules with",
+        });
+    }
     // Unknown IDs are errors here, before any file; a revoked technique
     // stands for its live replacement, a dead end is an error.
     criteria.include_revoked = true;

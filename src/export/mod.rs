@@ -58,7 +58,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::model::{Domain, Model, ObjectInfo, Technique};
+use crate::model::{Domain, Model, ObjectInfo, ObjectKind, Technique};
 use crate::query::closest;
 use crate::selection::{Criteria, Selection};
 
@@ -347,11 +347,24 @@ impl Each {
     /// Every kind, in the order the help lists them.
     pub const ALL: [Each; 4] = [Each::Group, Each::Software, Each::Campaign, Each::Technique];
 
-    /// Parses `group`, `software`, `campaign` or `technique`.
+    /// Parses `group`, `software`, `campaign` or `technique`
+    /// (case-insensitive; the plural is accepted too).
     pub fn parse(s: &str) -> Option<Each> {
+        let s = s.trim().to_ascii_lowercase();
+        let singular = s.strip_suffix('s').unwrap_or(&s);
         Each::ALL
             .into_iter()
-            .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|e| e.as_str() == s || e.as_str() == singular)
+    }
+
+    /// The kind of object.
+    pub fn kind(self) -> ObjectKind {
+        match self {
+            Each::Group => ObjectKind::Group,
+            Each::Software => ObjectKind::Software,
+            Each::Campaign => ObjectKind::Campaign,
+            Each::Technique => ObjectKind::Technique,
+        }
     }
 
     /// `group`, `software`, `campaign` or `technique`.
@@ -441,7 +454,8 @@ pub fn prepare(
 
 /// The objects `--each` writes one output per: the named ones of that kind,
 /// else every live one (revoked and deprecated ones only when the criteria
-/// include them); for techniques, those of the selection.
+/// include them) — none when an empty `@FILE` list was given for that kind;
+/// for techniques, those of the selection.
 fn each_objects(
     model: &Model,
     base: &Selection<'_>,
@@ -460,6 +474,9 @@ fn each_objects(
                     url: templates::technique_url(&t.technique_id),
                 })
                 .collect();
+        }
+        Each::Group | Each::Software | Each::Campaign if criteria.names_nothing_of(each.kind()) => {
+            Vec::new()
         }
         Each::Group if !base.groups.is_empty() => base.groups.iter().map(|g| &g.info).collect(),
         Each::Group => model.groups.iter().map(|g| &g.info).collect(),
@@ -724,16 +741,43 @@ pub fn context_to_json(context: &Value) -> Result<String> {
 
 /// Reads a context written by `--context`, to render from it.
 /// Keys keep their order, so the output is the same as when rendering
-/// directly.
+/// directly. A file that is not a context (no `attackmap.format`: a
+/// Navigator layer, a STIX bundle, …) is an [`Error::NotAContext`] saying
+/// what it is.
 pub fn context_from_json(path: &std::path::Path, bytes: &[u8]) -> Result<Value> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, bytes, &e))?;
-    if value.kind() != minijinja::value::ValueKind::Map {
-        return Err(Error::Invalid(format!(
-            "{}: not an attackmap context (expected a JSON object as written by `export --context`)",
-            path.display()
-        )));
+    match crate::jsonkind::json_kind(bytes) {
+        crate::jsonkind::JsonKind::Context(_) => Ok(value),
+        crate::jsonkind::JsonKind::OtherObject => Err(Error::NotAContext {
+            path: path.to_path_buf(),
+            what: "it has no `attackmap.format`".to_string(),
+        }),
+        other => Err(Error::NotAContext {
+            path: path.to_path_buf(),
+            what: format!("it is {}", other.describe()),
+        }),
     }
-    Ok(value)
+}
+
+/// Reads a context for `format` (see [`context_from_json`]); a context
+/// written for another format is an [`Error::ContextFormat`] naming the
+/// format it was written for.
+pub fn read_context(path: &std::path::Path, bytes: &[u8], format: &str) -> Result<Value> {
+    let context = context_from_json(path, bytes)?;
+    let written_for = context
+        .get_attr("attackmap")
+        .and_then(|a| a.get_attr("format"))
+        .ok()
+        .and_then(|f| f.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if written_for != format {
+        return Err(Error::ContextFormat {
+            path: path.to_path_buf(),
+            written_for,
+            format: format.to_string(),
+        });
+    }
+    Ok(context)
 }
 
 /// `<ID>_<name>.<ext>` with every character that is not an ASCII letter,

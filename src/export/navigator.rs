@@ -72,11 +72,12 @@ impl Score {
     ];
 
     /// Parses `groups`, `software`, `campaigns`, `mitigations`, `constant`,
-    /// `count`.
+    /// `count` (case-insensitive; the singular is accepted too).
     pub fn parse(s: &str) -> Option<Score> {
+        let s = s.trim().to_ascii_lowercase();
         Score::ALL
             .into_iter()
-            .find(|x| x.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|x| x.as_str() == s || x.as_str().strip_suffix('s') == Some(s.as_str()))
     }
 
     /// The name on the command line.
@@ -95,7 +96,7 @@ impl Score {
     /// named, else the kind of the first objects named (groups, software,
     /// campaigns, mitigations), else `groups`.
     pub fn default_for(selection: &Selection<'_>) -> Score {
-        if !selection.criteria.techniques.is_empty() {
+        if selection.criteria.names_techniques() {
             Score::Count
         } else if !selection.groups.is_empty() {
             Score::Groups
