@@ -599,16 +599,36 @@ pub fn suggest(model: &Model, query: &str) -> Option<String> {
     if let Some(found) = close_name(model, q) {
         return Some(found);
     }
-    let lower = q.to_ascii_lowercase();
-    if lower.len() >= 3 {
-        if let Some((_, id, name)) = candidates
-            .iter()
-            .find(|(_, _, name)| name.to_ascii_lowercase().contains(&lower))
-        {
-            return Some(format!("{id} ({name})"));
-        }
+    word_match(model, q)
+}
+
+/// A name or alias in which `query` (three characters or more) begins a
+/// word: `APT` finds APT1, not "Input Capture". Live objects first, then
+/// names that start with the query, then the shortest.
+fn word_match(model: &Model, query: &str) -> Option<String> {
+    let q = query.to_lowercase();
+    if q.chars().count() < 3 {
+        return None;
     }
-    None
+    let starts_word = |text: &str| {
+        let text = text.to_lowercase();
+        text.match_indices(&q)
+            .any(|(at, _)| {
+                text[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            })
+            .then(|| !text.starts_with(&q))
+    };
+    let (_, _, _, found) = name_candidates(model)
+        .into_iter()
+        .filter_map(|c| starts_word(c.text).map(|inside| (!c.live, inside, c.text.len(), c)))
+        .min_by_key(|(dead, inside, len, c)| (*dead, *inside, *len, c.id))?;
+    Some(match found.alias_of {
+        None => format!("{} ({})", found.id, found.text),
+        Some(real) => format!("\"{}\" ({} {real})", found.text, found.id),
+    })
 }
 
 /// The name or alias nearest to `query` (case-insensitive) when it is a

@@ -487,7 +487,7 @@ fn show_answers_for_every_kind_of_object() {
     assert!(show("M1038").contains("mitigates (2)"));
     assert!(show("C0024").contains("attributed to (1)\n  G0016      APT29"));
     assert!(
-        show("TA0002").contains("techniques (5)"),
+        show("TA0002").contains("techniques (5)\n  T1053      Scheduled Task/Job\n"),
         "T1059, .001, .003, T1053, .005; not the revoked or deprecated"
     );
     assert!(show("DET0455").contains("Process Creation"));

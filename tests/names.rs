@@ -74,3 +74,29 @@ fn suggestions_prefer_live_ids() {
         Some("T1059.001 (PowerShell)")
     );
 }
+
+/// A part of a name is suggested only where it begins a word: `APT` is the
+/// start of the APT groups' names, not the middle of "Input Capture".
+#[test]
+fn name_parts_are_suggested_at_word_starts() {
+    let Some(model) = common::enterprise() else {
+        return;
+    };
+    assert_eq!(
+        query::suggest(model, "APT").as_deref(),
+        Some("G0006 (APT1)"),
+        "the shortest live name starting with APT"
+    );
+    assert_eq!(
+        query::suggest(model, "solarwind").as_deref(),
+        Some("C0024 (SolarWinds Compromise)")
+    );
+    assert_eq!(
+        query::suggest(model, "Capture").as_deref(),
+        Some("T1056 (Input Capture)"),
+        "a word inside a name: the shortest such names are Input Capture and Audio Capture \
+         (T1123), 13 characters; the lower ID wins"
+    );
+    assert_eq!(query::suggest(model, "apture"), None, "not inside a word");
+    assert_eq!(query::suggest(model, "xyzzy"), None);
+}

@@ -147,7 +147,7 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
                 .filter(|x| x.tactics.iter().any(|y| y.id == t.id) && x.domains.contains(&t.domain))
                 .collect();
             r.list("techniques", &techniques, |x| {
-                format!("{}  {}", x.technique_id, x.full_name)
+                format!("{:<10} {}", x.technique_id, x.full_name)
             });
         }
         Resolved::Group(g) => {
