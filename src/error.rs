@@ -146,7 +146,7 @@ pub enum Error {
         source: io::Error,
     },
     /// An ATT&CK ID (or name) that the loaded data does not have.
-    #[error("unknown ID '{id}'{}", suggestion_text(suggestion))]
+    #[error("unknown {} '{id}'{}", id_or_name(id), suggestion_text(suggestion))]
     UnknownId {
         /// What was asked for.
         id: String,
@@ -443,6 +443,15 @@ pub(crate) fn strip_yaml_positions(message: &str) -> String {
     out
 }
 
+/// `ID` for what looks like an ATT&CK ID (letters then a digit: `T1059`,
+/// `G0016`, `DC0032`), `ID or name` for anything else.
+fn id_or_name(query: &str) -> &'static str {
+    let letters = query.chars().take_while(char::is_ascii_alphabetic).count();
+    let looks_like_id =
+        (1..=3).contains(&letters) && query[letters..].starts_with(|c: char| c.is_ascii_digit());
+    if looks_like_id { "ID" } else { "ID or name" }
+}
+
 /// serde_json appends " at line L column C" to its messages; we print the
 /// position ourselves in `file:line:column` form.
 pub(crate) fn strip_position(message: &str) -> String {
@@ -471,5 +480,21 @@ mod tests {
         // An error inside a line keeps serde_json's own position.
         assert_eq!(position("{\n  \"a\": tru\n}"), (2, 11));
         assert_eq!(position("\n"), (1, 1));
+    }
+
+    #[test]
+    fn unknown_names_are_not_called_ids() {
+        let unknown = |id: &str| {
+            Error::UnknownId {
+                id: id.to_string(),
+                suggestion: None,
+            }
+            .to_string()
+        };
+        assert_eq!(unknown("T1059.01"), "unknown ID 'T1059.01'");
+        assert_eq!(unknown("DC9999"), "unknown ID 'DC9999'");
+        assert_eq!(unknown("APT"), "unknown ID or name 'APT'");
+        assert_eq!(unknown("Cozy Bar"), "unknown ID or name 'Cozy Bar'");
+        assert_eq!(unknown("APT29"), "unknown ID 'APT29'", "shaped like an ID");
     }
 }

@@ -887,7 +887,7 @@ fn ids_of_other_kinds_data_sources_and_near_miss_names() {
         let out = run(&["show", query, "--no-cache"]);
         assert_eq!(out.status.code(), Some(2), "{query}");
         assert!(
-            stderr(&out).contains(&format!("unknown ID '{query}' {suggestion}")),
+            stderr(&out).contains(&format!("unknown ID or name '{query}' {suggestion}")),
             "{query}: {}",
             stderr(&out)
         );
@@ -895,7 +895,7 @@ fn ids_of_other_kinds_data_sources_and_near_miss_names() {
     // Far from every name: no suggestion.
     let out = run(&["show", "Zebra Qux", "--no-cache"]);
     assert!(
-        stderr(&out).contains("unknown ID 'Zebra Qux'\n"),
+        stderr(&out).contains("unknown ID or name 'Zebra Qux'\n"),
         "{}",
         stderr(&out)
     );
