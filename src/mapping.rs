@@ -40,22 +40,26 @@ pub fn build_model(
     options: &MapOptions,
 ) -> Result<(Model, Vec<Warning>)> {
     let store = Store::new(&parsed.parts);
-    if !store
-        .objects
-        .iter()
-        .any(|o| o.object.kind == "attack-pattern")
-    {
+    let mut mapper = Mapper::new(&store, options);
+    let model = mapper.build(inputs, &parsed.parts);
+    if model.techniques.is_empty() {
+        // No attack-pattern, or every one was skipped (malformed while
+        // loading, no ATT&CK ID while mapping): say which.
         let names: Vec<String> = inputs
             .iter()
             .map(|i| i.path.display().to_string())
             .collect();
+        let warnings: Vec<Warning> = parsed
+            .warnings
+            .iter()
+            .chain(&mapper.warnings)
+            .cloned()
+            .collect();
         return Err(Error::NoTechniques {
             inputs: names.join(", "),
-            skipped: skipped_note(&parsed.warnings),
+            skipped: skipped_note(&warnings),
         });
     }
-    let mut mapper = Mapper::new(&store, options);
-    let model = mapper.build(inputs, &parsed.parts);
     Ok((model, mapper.warnings))
 }
 
@@ -65,13 +69,13 @@ pub fn build_model(
 fn skipped_note(warnings: &[Warning]) -> String {
     let skipped: Vec<&Warning> = warnings
         .iter()
-        .filter(|w| w.message.starts_with("skipped"))
+        .filter(|w| w.message.starts_with("skipped") || w.message.ends_with("; skipped"))
         .collect();
     match skipped.as_slice() {
         [] => String::new(),
-        [one] => format!("; 1 malformed object was skipped: {one}"),
+        [one] => format!("; 1 object was skipped: {one}"),
         [first, ..] => format!(
-            "; {} malformed objects were skipped, the first: {first}",
+            "; {} objects were skipped, the first: {first}",
             skipped.len()
         ),
     }
@@ -409,6 +413,16 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
             let Some(kind) = kind else {
                 continue;
             };
+            if source == target {
+                let message = format!(
+                    "relationship {} ({}) relates {} to itself; ignored",
+                    relationship.id,
+                    relationship.relationship_type,
+                    self.id(source).unwrap_or(&relationship.source_ref)
+                );
+                self.warn(source, message);
+                continue;
+            }
             let edge = Edge {
                 kind,
                 source,
@@ -715,7 +729,38 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
                 t.full_name = format!("{parent_name}: {}", t.name);
             }
         }
+        self.warn_nested_subtechniques(&techniques);
         techniques
+    }
+
+    /// ATT&CK sub-techniques have one level: a parent that is itself a
+    /// sub-technique (or a loop of parents) is kept as the data says, with
+    /// a warning.
+    fn warn_nested_subtechniques(&mut self, techniques: &[Technique]) {
+        let parents: HashMap<&str, &str> = techniques
+            .iter()
+            .filter_map(|t| Some((t.technique_id.as_str(), t.parent.as_deref()?)))
+            .collect();
+        let nested: Vec<(&Technique, &str, &str)> = techniques
+            .iter()
+            .filter_map(|t| {
+                let parent = t.parent.as_deref()?;
+                Some((t, parent, *parents.get(parent)?))
+            })
+            .collect();
+        for (t, parent, grandparent) in nested {
+            let Some(i) = self.store.get(&t.stix_id) else {
+                continue;
+            };
+            let child = &t.technique_id;
+            self.warn(
+                i,
+                format!(
+                    "{child}'s parent {parent} is itself a sub-technique of {grandparent} \
+                     (ATT&CK sub-techniques have one level); kept as the data says"
+                ),
+            );
+        }
     }
 
     fn technique(&mut self, t: usize) -> Technique {

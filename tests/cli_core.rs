@@ -291,8 +291,13 @@ fn bad_inputs_get_one_clear_line_and_exit_2() {
         (
             // The techniques were there but malformed: the error says so.
             "bad-input/only-malformed-techniques.json",
-            "no ATT&CK techniques (attack-pattern objects) found; 2 malformed objects were \
+            "no ATT&CK techniques (attack-pattern objects) found; 2 objects were \
              skipped, the first: ",
+        ),
+        (
+            // Techniques skipped while mapping, not loading: the same error.
+            "bad-input/no-attack-ids.json",
+            "no ATT&CK techniques (attack-pattern objects) found; 1 object was skipped: ",
         ),
         (
             "bad-input/only-malformed-techniques.json",

@@ -566,3 +566,41 @@ fn a_technique_without_a_name_is_kept_with_a_warning() {
         unnamed[0]
     );
 }
+
+/// A relationship from an object to itself is ignored with a warning (T1002
+/// is not its own parent); a sub-technique of a sub-technique is kept as
+/// the data says, with a warning, since ATT&CK has one level.
+#[test]
+fn self_relationships_are_ignored_and_nested_subtechniques_warned() {
+    let model = common::fixture_model("mapping/self-and-nested-subtechniques.json");
+    let loner = model.technique("T1002").unwrap();
+    assert_eq!(loner.parent, None);
+    assert!(loner.subtechniques.is_empty());
+    assert_eq!(loner.full_name, "Loner");
+    let grandchild = model.technique("T1001.002").unwrap();
+    assert_eq!(grandchild.parent.as_deref(), Some("T1001.001"));
+    assert_eq!(grandchild.full_name, "Child: Grandchild");
+    // The fixture states neither release nor domain: two warnings of their
+    // own, then the two of the rules.
+    let warnings: Vec<&String> = model
+        .source
+        .warnings
+        .iter()
+        .filter(|w| !w.contains("could not be"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.ends_with(
+            "relationship relationship--5e1f0000-0000-4000-8000-000000000103 (subtechnique-of) \
+             relates T1002 to itself; ignored"
+        )),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.ends_with(
+            "T1001.002's parent T1001.001 is itself a sub-technique of T1001 (ATT&CK \
+             sub-techniques have one level); kept as the data says"
+        )),
+        "{warnings:?}"
+    );
+}
