@@ -74,6 +74,9 @@ pub struct Input {
     sha256: OnceLock<String>,
     /// Total size in bytes.
     pub size: u64,
+    /// What reading a directory skipped (broken symbolic links), reported
+    /// with the loading warnings.
+    pub skipped: Vec<Warning>,
 }
 
 /// Inputs at least this large are digested for the cache key on several
@@ -255,6 +258,7 @@ pub fn example_input() -> Input {
             domain_hint: None,
             bytes: Bytes::Static(EXAMPLE_BUNDLE),
         }],
+        skipped: Vec::new(),
     }
 }
 
@@ -280,6 +284,7 @@ fn read_input(path: &Path) -> Result<Input> {
             domain_hint: None,
             bytes,
         }],
+        skipped: Vec::new(),
     })
 }
 
@@ -304,7 +309,8 @@ pub fn hex(bytes: &[u8]) -> String {
 fn read_directory(root: &Path) -> Result<Input> {
     let mut json_files = Vec::new();
     let mut seen_dirs = HashSet::new();
-    walk_json_files(root, &mut seen_dirs, &mut json_files)?;
+    let mut skipped = Vec::new();
+    walk_json_files(root, &mut seen_dirs, &mut json_files, &mut skipped)?;
     json_files.sort();
 
     // Per-object files of a mitre/cti tree are read as such; every other
@@ -356,6 +362,7 @@ fn read_directory(root: &Path) -> Result<Input> {
         sha256: OnceLock::from(hex(&hasher.finalize())),
         size,
         files,
+        skipped,
     })
 }
 
@@ -376,7 +383,12 @@ fn cti_domain_of(path: &Path) -> Option<String> {
 
 /// Collects `*.json` files below `dir`, following symbolic links but never
 /// entering the same directory twice (so link loops end).
-fn walk_json_files(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) -> Result<()> {
+fn walk_json_files(
+    dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+    skipped: &mut Vec<Warning>,
+) -> Result<()> {
     let canonical = fs::canonicalize(dir).map_err(|source| Error::Read {
         path: dir.to_path_buf(),
         source,
@@ -398,12 +410,17 @@ fn walk_json_files(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBu
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        // `metadata` follows links; a dangling link is skipped.
+        // `metadata` follows links; a dangling link is skipped, with a
+        // warning: the file it named may be part of the data.
         let Ok(meta) = fs::metadata(&path) else {
+            skipped.push(Warning {
+                location: display_name(&path),
+                message: "a broken symbolic link (its target does not exist); skipped".into(),
+            });
             continue;
         };
         if meta.is_dir() {
-            walk_json_files(&path, seen, out)?;
+            walk_json_files(&path, seen, out, skipped)?;
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -437,6 +454,7 @@ pub fn parse_inputs<'a>(inputs: &'a [Input], options: &LoadOptions) -> Result<Pa
                 parts.push(part);
             }
             InputKind::Directory => {
+                warnings.extend(input.skipped.iter().cloned());
                 parse_directory(index, input, &mut parts, &mut warnings)?;
             }
         }
@@ -544,6 +562,15 @@ fn parse_bundle<'a>(
             path: path.to_path_buf(),
         });
     }
+    if let Some(encoding) = utf16_encoding(bytes) {
+        return Err(Error::NotABundle {
+            path: path.to_path_buf(),
+            reason: format!(
+                "the file is {encoding}; STIX bundles are UTF-8 \
+                 (convert it, e.g. iconv -f {encoding} -t UTF-8)"
+            ),
+        });
+    }
     let raw: RawBundle<'a> =
         serde_json::from_slice(bytes).map_err(|err| classify_bundle_error(path, bytes, &err))?;
     match raw.kind.as_deref() {
@@ -586,6 +613,16 @@ fn parse_bundle<'a>(
         spec_version: raw.spec_version.map(|v| v.into_owned()),
         set,
     })
+}
+
+/// `UTF-16LE` or `UTF-16BE` when the bytes are JSON text in UTF-16: a
+/// byte-order mark, or ASCII characters with a zero byte beside each.
+fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, ..] | [_, 0, _, 0, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] | [0, _, 0, _, ..] => Some("UTF-16BE"),
+        _ => None,
+    }
 }
 
 /// Turns a failed bundle parse into a syntax error with a position, or a

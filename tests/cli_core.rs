@@ -952,3 +952,33 @@ fn map_out_into_a_directory_and_model_given_a_bundle() {
         stderr(&out)
     );
 }
+
+/// A bundle saved as UTF-16 (as some Windows editors do) is named as such,
+/// with the conversion to run, instead of a JSON error at 1:1.
+#[test]
+fn a_utf16_bundle_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(fixture("stix/stix20.json")).unwrap();
+    let little: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (name, bytes, encoding) in [
+        ("le.json", little, "UTF-16LE"),
+        ("be.json", big, "UTF-16BE"),
+    ] {
+        let file = dir.path().join(name);
+        fs::write(&file, bytes).unwrap();
+        let out = run(&["map", "--no-cache", "-q", "--stix", path(&file)]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(
+            stderr(&out).contains(&format!(
+                "{name}: not a STIX bundle: the file is {encoding}; STIX bundles are UTF-8 \
+                 (convert it, e.g. iconv -f {encoding} -t UTF-8)"
+            )),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -604,3 +604,34 @@ fn self_relationships_are_ignored_and_nested_subtechniques_warned() {
         "{warnings:?}"
     );
 }
+
+/// A broken symbolic link in a mitre/cti tree is skipped with a warning
+/// naming it: the object file it pointed at may be part of the data.
+#[cfg(unix)]
+#[test]
+fn a_broken_link_in_a_directory_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("enterprise-attack");
+    copy_dir(&common::fixture("cti/enterprise-attack"), &tree);
+    let link = tree
+        .join("attack-pattern")
+        .join("attack-pattern--gone.json");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.json"), &link).unwrap();
+    let model = common::map_files(&[dir.path().to_path_buf()]);
+    let broken: Vec<&String> = model
+        .source
+        .warnings
+        .iter()
+        .filter(|w| w.contains("broken symbolic link"))
+        .collect();
+    assert_eq!(broken.len(), 1, "{:?}", model.source.warnings);
+    assert!(
+        broken[0].ends_with(
+            "attack-pattern/attack-pattern--gone.json: a broken symbolic link (its target does \
+             not exist); skipped"
+        ),
+        "{}",
+        broken[0]
+    );
+    assert!(model.technique("T1059").is_some(), "the rest is loaded");
+}
