@@ -2,10 +2,10 @@
 //!
 //! `attackmap map` stores the enriched model as
 //! `mapped_<first 16 hex digits of the key>.json` in the cache directory. The
-//! key is a SHA-256 over the model's schema version, attackmap's version, the
-//! options that change the model, and the SHA-256 of every input in order, so
-//! a new ATT&CK release, a changed file or a new attackmap never reuses a stale
-//! file. A cache file that fails to parse or has another schema is rebuilt.
+//! key is a SHA-256 over the model's schema version, its content revision,
+//! attackmap's version, the options that change the model, and the SHA-256 of
+//! every input in order, so a new ATT&CK release, a changed file or a new
+//! attackmap never reuses a stale file. A cache file that fails to parse or has another schema is rebuilt.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,11 +19,17 @@ use crate::loading::{Input, LoadOptions, hex};
 use crate::mapping::MapOptions;
 use crate::model::{Model, SCHEMA_VERSION};
 
+/// Revision of what a model holds for given inputs, within one
+/// [`SCHEMA_VERSION`]: bumped when a compatible addition (a new field) means
+/// that a model written earlier lacks data, so that a cache written by an
+/// earlier build of the same attackmap version is not reused. 2: ICS assets.
+const CONTENT_REVISION: u32 = 2;
+
 /// The cache key (full SHA-256, lower-case hex) for these inputs and options.
 pub fn cache_key(inputs: &[Input], load: &LoadOptions, map: &MapOptions) -> String {
     let mut hasher = Sha256::new();
     hasher.update(format!(
-        "attackmap-model\nschema={SCHEMA_VERSION}\nattackmap={}\ndescriptions={}\nattack_version={}\n",
+        "attackmap-model\nschema={SCHEMA_VERSION}\ncontent={CONTENT_REVISION}\nattackmap={}\ndescriptions={}\nattack_version={}\n",
         env!("CARGO_PKG_VERSION"),
         map.descriptions,
         load.attack_version.as_deref().unwrap_or("")

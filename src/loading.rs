@@ -373,11 +373,8 @@ fn cti_domain_of(path: &Path) -> Option<String> {
     let domain_dir = type_dir.parent()?;
     let type_name = type_dir.file_name()?.to_str()?;
     let domain_name = domain_dir.file_name()?.to_str()?;
-    let looks_like_type = is_known_type(type_name)
-        || matches!(
-            type_name,
-            "identity" | "marking-definition" | "x-mitre-asset"
-        );
+    let looks_like_type =
+        is_known_type(type_name) || matches!(type_name, "identity" | "marking-definition");
     (looks_like_type && domain_name.ends_with("-attack")).then(|| domain_name.to_string())
 }
 

@@ -12,7 +12,7 @@
 //!    `attributed-to`. Software does not make a group use a technique, and a
 //!    parent technique does not inherit its sub-techniques' groups.
 //! 3. Software, campaigns, mitigations and detections of a technique come
-//!    from direct relationships only.
+//!    from direct relationships only; so do the ICS assets it `targets`.
 //! 4. Objects are looked up by STIX id, and by (type, ATT&CK ID) in the
 //!    model, never by ATT&CK ID alone.
 
@@ -271,6 +271,8 @@ enum EdgeKind {
     CampaignUsesSoftware,
     /// attack-pattern subtechnique-of attack-pattern
     SubtechniqueOf,
+    /// attack-pattern targets x-mitre-asset (ICS)
+    Targets,
     /// anything revoked-by anything
     RevokedBy,
 }
@@ -299,6 +301,7 @@ fn classify(rel_type: &str, source: &str, target: &str) -> Option<EdgeKind> {
         ("uses", "intrusion-set", t) if software(t) => EdgeKind::GroupUsesSoftware,
         ("uses", "campaign", t) if software(t) => EdgeKind::CampaignUsesSoftware,
         ("subtechnique-of", "attack-pattern", "attack-pattern") => EdgeKind::SubtechniqueOf,
+        ("targets", "attack-pattern", "x-mitre-asset") => EdgeKind::Targets,
         ("revoked-by", _, _) => EdgeKind::RevokedBy,
         _ => return None,
     })
@@ -499,6 +502,7 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
         let campaigns = self.campaigns();
         let mitigations = self.mitigations();
         let detections = self.detections();
+        let assets = self.assets();
         let domains = self.domains(parts, &techniques);
         Model {
             schema_version: SCHEMA_VERSION,
@@ -512,6 +516,7 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
             campaigns,
             mitigations,
             detections,
+            assets,
         }
     }
 
@@ -820,6 +825,7 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
                 .map(|e| self.related(e, false))
                 .collect(),
             detections: self.technique_detections(t),
+            assets: self.named_targets(t, EdgeKind::Targets),
         }
     }
 
@@ -1011,6 +1017,18 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
             .collect()
     }
 
+    /// The sources of `edges` as techniques (for reverse views built from
+    /// [`Mapper::sources_into`]).
+    fn source_technique_refs(&self, edges: &[Edge]) -> Vec<TechniqueRef> {
+        edges
+            .iter()
+            .map(|e| TechniqueRef {
+                id: self.id(e.source).unwrap_or_default().to_string(),
+                name: self.name(e.source),
+            })
+            .collect()
+    }
+
     fn named_targets(&self, source: usize, kind: EdgeKind) -> Vec<NamedRef> {
         self.targets_of(source, kind)
             .iter()
@@ -1193,6 +1211,60 @@ impl<'s, 'p, 'a> Mapper<'s, 'p, 'a> {
             .collect();
         detections.sort_by(|a, b| a.info.id.cmp(&b.info.id));
         detections
+    }
+}
+
+impl Mapper<'_, '_, '_> {
+    /// ICS assets, each with the live techniques that target it.
+    fn assets(&mut self) -> Vec<Asset> {
+        self.objects_of(&["x-mitre-asset"])
+            .into_iter()
+            .map(|a| {
+                let object = self.store.obj(a);
+                Asset {
+                    info: self.info(a),
+                    platforms: object
+                        .x_mitre_platforms
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect(),
+                    sectors: object
+                        .x_mitre_sectors
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    related_assets: self.related_assets(a),
+                    techniques: self
+                        .source_technique_refs(&self.sources_into(a, EdgeKind::Targets)),
+                }
+            })
+            .collect()
+    }
+
+    /// The named entries of an asset's `x_mitre_related_assets`, in the
+    /// order of the data (entries without a name are left out).
+    fn related_assets(&self, a: usize) -> Vec<RelatedAsset> {
+        self.store
+            .obj(a)
+            .x_mitre_related_assets
+            .iter()
+            .filter_map(|entry| {
+                let name = entry.name.as_deref().filter(|n| !n.trim().is_empty())?;
+                Some(RelatedAsset {
+                    name: name.to_string(),
+                    sectors: entry
+                        .related_asset_sectors
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    description: self
+                        .options
+                        .descriptions
+                        .then(|| entry.description())
+                        .flatten(),
+                })
+            })
+            .collect()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The enriched model: every technique with its tactics and the groups,
-//! software, campaigns, mitigations and detections related to it, plus the
-//! reverse views. This is what `attackmap map` writes as JSON and what every
+//! software, campaigns, mitigations and detections related to it (and, for
+//! ICS, the assets it targets), plus the reverse views. This is what `attackmap map` writes as JSON and what every
 //! other command reads. `docs/model.md` documents every field.
 //!
 //! Lists of related objects hold only *counted* relationships (see
@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 /// Version of the model's JSON shape. Bumped on any incompatible change; the
-/// cache key includes it, so a new attackmap never reads a stale cache.
+/// cache key includes it, so a new attackmap never reads a stale cache. Added
+/// fields (such as `assets`) keep it: they are `#[serde(default)]`, so older
+/// model files still read (see `docs/model.md`).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole enriched model.
@@ -42,6 +44,10 @@ pub struct Model {
     /// Detection strategies (v18+) and data components with `detects`
     /// relationships (v17 and older), sorted by ID.
     pub detections: Vec<Detection>,
+    /// ICS assets (`x-mitre-asset`, `A0008`), sorted by ID. Absent in models
+    /// written before attackmap read assets, hence the default.
+    #[serde(default)]
+    pub assets: Vec<Asset>,
 }
 
 /// Where the model came from.
@@ -206,6 +212,10 @@ pub struct Technique {
     pub mitigations: Vec<Related>,
     /// Detections of it.
     pub detections: Vec<DetectionRef>,
+    /// ICS assets it targets (counted `targets` relationships to live
+    /// assets), sorted by ID; empty outside ICS.
+    #[serde(default)]
+    pub assets: Vec<NamedRef>,
 }
 
 impl Technique {
@@ -463,6 +473,36 @@ pub struct Detection {
     pub techniques: Vec<TechniqueRef>,
 }
 
+/// An ICS asset (`x-mitre-asset`): a kind of device or system that
+/// techniques target.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Asset {
+    /// ID (`A0008`), name, flags.
+    #[serde(flatten)]
+    pub info: ObjectInfo,
+    /// Platforms (`x_mitre_platforms`), as in the data.
+    pub platforms: Vec<String>,
+    /// Sectors (`x_mitre_sectors`), as in the data; empty when absent.
+    pub sectors: Vec<String>,
+    /// Other names of the asset in some sectors (`x_mitre_related_assets`),
+    /// in the order of the data.
+    pub related_assets: Vec<RelatedAsset>,
+    /// Live techniques targeting it.
+    pub techniques: Vec<TechniqueRef>,
+}
+
+/// A name an ICS asset goes by (one `x_mitre_related_assets` entry).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RelatedAsset {
+    /// Name (`Engineering Workstation (EWS)`).
+    pub name: String,
+    /// Sectors where it is found (`related_asset_sectors`).
+    pub sectors: Vec<String>,
+    /// Description, when the model was written with descriptions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
 /// The kinds of object a user can name by ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
@@ -480,6 +520,8 @@ pub enum ObjectKind {
     Mitigation,
     /// Detection strategy or data component.
     Detection,
+    /// ICS asset.
+    Asset,
 }
 
 impl ObjectKind {
@@ -493,6 +535,7 @@ impl ObjectKind {
             ObjectKind::Campaign => "campaign",
             ObjectKind::Mitigation => "mitigation",
             ObjectKind::Detection => "detection",
+            ObjectKind::Asset => "asset",
         }
     }
 }
@@ -513,6 +556,7 @@ enum KindKey {
     Campaign,
     Mitigation,
     Detection,
+    Asset,
 }
 
 impl From<ObjectKind> for KindKey {
@@ -525,6 +569,7 @@ impl From<ObjectKind> for KindKey {
             ObjectKind::Campaign => KindKey::Campaign,
             ObjectKind::Mitigation => KindKey::Mitigation,
             ObjectKind::Detection => KindKey::Detection,
+            ObjectKind::Asset => KindKey::Asset,
         }
     }
 }
@@ -558,6 +603,9 @@ impl ModelIndex {
         }
         for (i, d) in model.detections.iter().enumerate() {
             add(ObjectKind::Detection, &d.info.id, i);
+        }
+        for (i, a) in model.assets.iter().enumerate() {
+            add(ObjectKind::Asset, &a.info.id, i);
         }
         ModelIndex { by_kind }
     }
@@ -618,6 +666,13 @@ impl Model {
         self.detections
             .iter()
             .find(|d| d.info.id.eq_ignore_ascii_case(id.trim()))
+    }
+
+    /// The ICS asset with this ID.
+    pub fn asset(&self, id: &str) -> Option<&Asset> {
+        self.assets
+            .iter()
+            .find(|a| a.info.id.eq_ignore_ascii_case(id.trim()))
     }
 
     /// The tactic with this ID, shortname or name, in the first domain that

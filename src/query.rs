@@ -189,10 +189,13 @@ pub enum Count {
     Mitigations,
     /// Detections.
     Detections,
+    /// ICS assets targeted.
+    Assets,
 }
 
 impl Count {
-    /// Parses `groups`, `software`, `campaigns`, `mitigations`, `detections`.
+    /// Parses `groups`, `software`, `campaigns`, `mitigations`, `detections`,
+    /// `assets` (the singular is accepted too).
     pub fn parse(s: &str) -> Option<Count> {
         Some(match s.to_ascii_lowercase().as_str() {
             "groups" | "group" => Count::Groups,
@@ -200,6 +203,7 @@ impl Count {
             "campaigns" | "campaign" => Count::Campaigns,
             "mitigations" | "mitigation" => Count::Mitigations,
             "detections" | "detection" => Count::Detections,
+            "assets" | "asset" => Count::Assets,
             _ => return None,
         })
     }
@@ -212,6 +216,7 @@ impl Count {
             Count::Campaigns => "campaigns",
             Count::Mitigations => "mitigations",
             Count::Detections => "detections",
+            Count::Assets => "assets",
         }
     }
 
@@ -223,6 +228,7 @@ impl Count {
             Count::Campaigns => technique.campaigns.len(),
             Count::Mitigations => technique.mitigations.len(),
             Count::Detections => technique.detections.len(),
+            Count::Assets => technique.assets.len(),
         }
     }
 }
@@ -331,11 +337,15 @@ pub enum Resolved<'m> {
     Mitigation(&'m Mitigation),
     /// A detection strategy or data component.
     Detection(&'m Detection),
+    /// An ICS asset.
+    Asset(&'m Asset),
 }
 
 /// Finds an object by ATT&CK ID (the prefix says the type: `T`, `TA`, `G`,
-/// `S`, `C`, `M`, `DET`, `DC`), or else by exact name or alias
-/// (case-insensitive). An ID carried by both a technique and an old-style
+/// `S`, `C`, `M`, `DET`, `DC`, `A`), or else by exact name or alias
+/// (case-insensitive; an ICS asset also by its name without the trailing
+/// abbreviation, or the abbreviation: `Programmable Logic Controller`,
+/// `PLC`). An ID carried by both a technique and an old-style
 /// mitigation resolves to the technique. A name several live objects carry
 /// (`Carbanak` is a group and software; two techniques are named
 /// `Spearphishing Attachment`) is an error listing them.
@@ -408,6 +418,7 @@ impl Resolved<'_> {
             Resolved::Campaign(_) => ObjectKind::Campaign,
             Resolved::Mitigation(_) => ObjectKind::Mitigation,
             Resolved::Detection(_) => ObjectKind::Detection,
+            Resolved::Asset(_) => ObjectKind::Asset,
         }
     }
 
@@ -422,6 +433,7 @@ impl Resolved<'_> {
             Resolved::Campaign(c) => live(&c.info),
             Resolved::Mitigation(m) => live(&m.info),
             Resolved::Detection(d) => live(&d.info),
+            Resolved::Asset(a) => live(&a.info),
         }
     }
 
@@ -436,6 +448,7 @@ impl Resolved<'_> {
             Resolved::Campaign(c) => (&c.info.id, &c.info.name),
             Resolved::Mitigation(m) => (&m.info.id, &m.info.name),
             Resolved::Detection(d) => (&d.info.id, &d.info.name),
+            Resolved::Asset(a) => (&a.info.id, &a.info.name),
         };
         format!("{} {id} ({name})", self.kind().as_str())
     }
@@ -464,6 +477,8 @@ fn resolve_id<'m>(model: &'m Model, id: &str) -> Option<Resolved<'m>> {
         model.campaign(&upper).map(Resolved::Campaign)
     } else if upper.starts_with('M') {
         model.mitigation(&upper).map(Resolved::Mitigation)
+    } else if upper.starts_with('A') {
+        model.asset(&upper).map(Resolved::Asset)
     } else {
         None
     }
@@ -519,7 +534,29 @@ fn name_matches<'m>(model: &'m Model, name: &str) -> Vec<Resolved<'m>> {
             .filter(|d| eq(&d.info.name))
             .map(Resolved::Detection),
     );
+    found.extend(
+        model
+            .assets
+            .iter()
+            .filter(|a| asset_names(&a.info.name).any(eq))
+            .map(Resolved::Asset),
+    );
     found
+}
+
+/// The names an ICS asset answers to: its name and, for a name ending in an
+/// abbreviation (`Programmable Logic Controller (PLC)`), the name without it
+/// and the abbreviation.
+pub fn asset_names(name: &str) -> impl Iterator<Item = &str> {
+    let short = name
+        .strip_suffix(')')
+        .and_then(|rest| rest.rsplit_once(" ("))
+        .filter(|(long, abbreviation)| !long.trim().is_empty() && !abbreviation.trim().is_empty());
+    std::iter::once(name).chain(
+        short
+            .into_iter()
+            .flat_map(|(long, abbreviation)| [long.trim(), abbreviation.trim()]),
+    )
 }
 
 /// The one object `candidates` mean: the only live one, or the only one.
@@ -666,7 +703,7 @@ struct NameCandidate<'m> {
 
 /// Every name and alias in the model (technique names and full names,
 /// tactic names, group, software and campaign names and aliases,
-/// mitigation and detection names).
+/// mitigation, detection and asset names).
 fn name_candidates(model: &Model) -> Vec<NameCandidate<'_>> {
     let mut out = Vec::new();
     let named = |live, id, text| NameCandidate {
@@ -705,7 +742,8 @@ fn name_candidates(model: &Model) -> Vec<NameCandidate<'_>> {
         .mitigations
         .iter()
         .map(|m| &m.info)
-        .chain(model.detections.iter().map(|d| &d.info));
+        .chain(model.detections.iter().map(|d| &d.info))
+        .chain(model.assets.iter().map(|a| &a.info));
     out.extend(plain.map(|i| named(!i.revoked && !i.deprecated, &i.id, &i.name)));
     out
 }
@@ -732,7 +770,8 @@ fn all_ids(model: &Model) -> Vec<(bool, &str, &str)> {
         .chain(model.software.iter().map(|s| &s.info))
         .chain(model.campaigns.iter().map(|c| &c.info))
         .chain(model.mitigations.iter().map(|m| &m.info))
-        .chain(model.detections.iter().map(|d| &d.info));
+        .chain(model.detections.iter().map(|d| &d.info))
+        .chain(model.assets.iter().map(|a| &a.info));
     ids.extend(infos.map(|i| (!i.revoked && !i.deprecated, i.id.as_str(), i.name.as_str())));
     ids.sort_by_key(|(live, _, _)| !*live);
     ids

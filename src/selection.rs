@@ -199,7 +199,7 @@ impl Criteria {
             ObjectKind::Campaign => self.campaigns.len(),
             ObjectKind::Mitigation => self.mitigations.len(),
             ObjectKind::Tactic => self.tactics.len(),
-            ObjectKind::Detection => 0,
+            ObjectKind::Detection | ObjectKind::Asset => 0,
         }
     }
 

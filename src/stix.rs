@@ -72,6 +72,28 @@ pub struct LogSourceReference<'a> {
     pub x_mitre_data_component_ref: Option<Str<'a>>,
 }
 
+/// One `x_mitre_related_assets` entry of an ICS asset: another name the
+/// asset goes by in some sectors.
+#[derive(Debug, Deserialize)]
+pub struct RelatedAssetEntry<'a> {
+    /// The related asset's name (`Engineering Workstation (EWS)`).
+    #[serde(borrow, default)]
+    pub name: Option<Str<'a>>,
+    /// The sectors where that name is used.
+    #[serde(borrow, default)]
+    pub related_asset_sectors: Vec<Str<'a>>,
+    /// Its description, still as JSON (decoded on demand).
+    #[serde(borrow, default, rename = "description")]
+    pub raw_description: Option<&'a RawValue>,
+}
+
+impl RelatedAssetEntry<'_> {
+    /// The description, decoded and trimmed; `None` when absent or empty.
+    pub fn description(&self) -> Option<String> {
+        decode_description(self.raw_description)
+    }
+}
+
 /// Every STIX object type attackmap reads, in one flat struct.
 ///
 /// Fields that a type does not have are simply absent (`None` or empty).
@@ -124,7 +146,7 @@ pub struct StixObject<'a> {
     /// Tactics of a technique.
     #[serde(borrow, default)]
     pub kill_chain_phases: Vec<KillChainPhase<'a>>,
-    /// Platforms of a technique or software.
+    /// Platforms of a technique, software or ICS asset.
     #[serde(borrow, default)]
     pub x_mitre_platforms: Vec<Str<'a>>,
     /// Sub-technique flag.
@@ -166,6 +188,12 @@ pub struct StixObject<'a> {
     /// Data component (v17 and older): its data source.
     #[serde(borrow, default)]
     pub x_mitre_data_source_ref: Option<Str<'a>>,
+    /// ICS asset: the sectors it is found in.
+    #[serde(borrow, default)]
+    pub x_mitre_sectors: Vec<Str<'a>>,
+    /// ICS asset: the names it goes by in some sectors.
+    #[serde(borrow, default)]
+    pub x_mitre_related_assets: Vec<RelatedAssetEntry<'a>>,
 }
 
 impl<'a> StixObject<'a> {
@@ -209,7 +237,7 @@ impl<'a> StixObject<'a> {
 pub struct Relationship<'a> {
     /// STIX id.
     pub id: Str<'a>,
-    /// `uses`, `mitigates`, `detects`, `subtechnique-of`, `revoked-by`, …
+    /// `uses`, `mitigates`, `detects`, `targets`, `subtechnique-of`, `revoked-by`, …
     pub relationship_type: Str<'a>,
     /// Source object.
     pub source_ref: Str<'a>,
@@ -319,6 +347,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "x-mitre-data-source",
     "x-mitre-detection-strategy",
     "x-mitre-analytic",
+    "x-mitre-asset",
     "relationship",
 ];
 

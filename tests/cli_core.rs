@@ -95,6 +95,7 @@ fn map_out_writes_the_documented_model() {
         "campaigns",
         "mitigations",
         "detections",
+        "assets",
     ] {
         assert!(t.get(field).is_some(), "technique field {field}");
     }
@@ -112,6 +113,7 @@ fn map_out_writes_the_documented_model() {
         "campaigns",
         "mitigations",
         "detections",
+        "assets",
         "tactics",
         "domains",
     ] {
@@ -460,6 +462,121 @@ fn show_finds_data_components_and_analytics_in_strategies() {
         out.status.code(),
         Some(2),
         "an unknown part is still unknown"
+    );
+}
+
+/// ICS assets: `show` finds them by ID, by name, by the name without its
+/// abbreviation and by the abbreviation; a technique lists the assets it
+/// targets; the CSV export has asset columns on request.
+#[test]
+fn show_and_export_ics_assets() {
+    let bundle = fixture("mapping/ics-assets.json");
+    let show = |id: &str| {
+        let out = run(&["show", id, "--stix", path(&bundle), "--no-cache", "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let asset = show("A0001");
+    assert_eq!(
+        asset,
+        "A0001 Programmable Logic Controller (PLC) (asset)\n\
+         status         live\n\
+         domains        ics-attack\n\
+         url            https://attack.mitre.org/assets/A0001\n\
+         platforms      Embedded\n\
+         sectors        General, Electric\n\
+         \n\
+         related assets (2)\n\
+         \x20 Field Device / Controller  [General]\n\
+         \x20 Process Automation Controller (PAC)\n\
+         \n\
+         targeted by (1)\n\
+         \x20 T0801      Live Technique\n"
+    );
+    for name in [
+        "Programmable Logic Controller (PLC)",
+        "programmable logic controller",
+        "PLC",
+    ] {
+        assert_eq!(show(name), asset, "{name}");
+    }
+    let technique = show("T0801");
+    assert!(
+        technique.ends_with("\ntargets (1)\n  A0001      Programmable Logic Controller (PLC)\n"),
+        "{technique}"
+    );
+    let out = run(&[
+        "show",
+        "A0001",
+        "--stix",
+        path(&bundle),
+        "--no-cache",
+        "-q",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["sectors"], serde_json::json!(["General", "Electric"]));
+    assert_eq!(json["techniques"][0]["id"], "T0801");
+    let out = run(&["show", "A0009", "--stix", path(&bundle), "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown ID 'A0009'"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&[
+        "export",
+        "csv",
+        "--stix",
+        path(&bundle),
+        "--no-cache",
+        "-q",
+        "--columns",
+        "id,asset_ids,assets",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "ID,Asset IDs,Assets\n\
+         T0801,A0001,Programmable Logic Controller (PLC)\n\
+         T0803,A0002,Human-Machine Interface (HMI)\n"
+    );
+    let out = run(&[
+        "query",
+        "top",
+        "--by",
+        "assets",
+        "--format",
+        "csv",
+        "--stix",
+        path(&bundle),
+        "--no-cache",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "id,name,tactics,platforms,assets\n\
+         T0801,Live Technique,execution,None,1\n\
+         T0803,Other Live Technique,execution,None,1\n"
+    );
+    // A Navigator entry's metadata names the assets the technique targets.
+    let out = run(&[
+        "export",
+        "navigator",
+        "--stix",
+        path(&bundle),
+        "--no-cache",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let layer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(layer["techniques"][0]["techniqueID"], "T0801");
+    assert_eq!(
+        layer["techniques"][0]["metadata"],
+        serde_json::json!([{"name": "asset", "value": "Programmable Logic Controller (PLC) (A0001)"}])
     );
 }
 

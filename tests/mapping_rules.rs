@@ -635,3 +635,112 @@ fn a_broken_link_in_a_directory_is_a_warning() {
     );
     assert!(model.technique("T1059").is_some(), "the rest is loaded");
 }
+
+/// ICS assets follow the live-only rules of every other relationship: a
+/// technique's assets come from live `targets` relationships to live assets;
+/// a revoked or deprecated relationship, a revoked asset and a dangling
+/// `target_ref` give nothing; the asset's reverse view lists live
+/// techniques only, while the deprecated technique (and the revoked asset)
+/// asked about are not themselves filtered.
+#[test]
+fn ics_assets_come_from_live_targets_relationships() {
+    let model = common::fixture_model("mapping/ics-assets.json");
+    let assets_of = |t: &str| ids(&model.technique(t).unwrap().assets, |a| &a.id);
+    // Live relationship kept (its second copy counts once); revoked
+    // relationship (A0002), revoked asset (A0003), deprecated relationship
+    // (A0004) and the dangling target ignored.
+    assert_eq!(assets_of("T0801"), ["A0001"]);
+    assert_eq!(
+        model.technique("T0801").unwrap().assets[0].name,
+        "Programmable Logic Controller (PLC)"
+    );
+    // A deprecated technique still lists what its live relationships give it.
+    assert_eq!(assets_of("T0802"), ["A0001"]);
+    assert_eq!(assets_of("T0803"), ["A0002"]);
+
+    let asset_ids = ids(&model.assets, |a| &a.info.id);
+    assert_eq!(asset_ids, ["A0001", "A0002", "A0003", "A0004"]);
+    let techniques_of = |a: &str| ids(&model.asset(a).unwrap().techniques, |t| &t.id);
+    // The reverse view: live techniques only (not the deprecated T0802).
+    assert_eq!(techniques_of("A0001"), ["T0801"]);
+    // T0801's relationship to A0002 is revoked; T0803's is live.
+    assert_eq!(techniques_of("A0002"), ["T0803"]);
+    // The revoked asset is kept, flagged, with its live relationship.
+    let revoked = model.asset("A0003").unwrap();
+    assert!(revoked.info.revoked);
+    assert_eq!(techniques_of("A0003"), ["T0801"]);
+    // Only a deprecated relationship points at A0004.
+    assert!(techniques_of("A0004").is_empty());
+
+    let plc = model.asset("a0001").unwrap();
+    assert_eq!(plc.info.domains, ["ics-attack"]);
+    assert_eq!(
+        plc.info.url.as_deref(),
+        Some("https://attack.mitre.org/assets/A0001")
+    );
+    assert_eq!(plc.platforms, ["Embedded"]);
+    assert_eq!(plc.sectors, ["General", "Electric"]);
+    let related: Vec<(&str, Vec<&str>)> = plc
+        .related_assets
+        .iter()
+        .map(|r| {
+            let sectors = r.sectors.iter().map(String::as_str).collect();
+            (r.name.as_str(), sectors)
+        })
+        .collect();
+    // The entry without a name is left out; descriptions only on request.
+    assert_eq!(
+        related,
+        [
+            ("Field Device / Controller", vec!["General"]),
+            ("Process Automation Controller (PAC)", vec![]),
+        ]
+    );
+    assert!(plc.related_assets.iter().all(|r| r.description.is_none()));
+    let hmi = model.asset("A0002").unwrap();
+    assert!(hmi.sectors.is_empty() && hmi.related_assets.is_empty());
+    assert!(
+        model.source.warnings.is_empty(),
+        "{:?}",
+        model.source.warnings
+    );
+    // The object count includes the assets: 10 objects and 9 relationships.
+    assert_eq!(model.source.inputs[0].parts[0].objects, 19);
+}
+
+/// With `--descriptions`, an asset and its related assets keep their
+/// descriptions.
+#[test]
+fn ics_asset_descriptions_are_kept_on_request() {
+    let inputs = loading::read_inputs(&[common::fixture("mapping/ics-assets.json")]).unwrap();
+    let parsed = loading::parse_inputs(&inputs, &LoadOptions::default()).unwrap();
+    let options = attackmap::mapping::MapOptions { descriptions: true };
+    let (model, _) = attackmap::mapping::build_model(&inputs, &parsed, &options).unwrap();
+    let plc = model.asset("A0001").unwrap();
+    assert_eq!(
+        plc.info.description.as_deref(),
+        Some("A controller (fixture text).")
+    );
+    assert_eq!(
+        plc.related_assets[0].description.as_deref(),
+        Some("Another name (fixture text).")
+    );
+    assert_eq!(plc.related_assets[1].description, None);
+}
+
+/// A model written before attackmap read assets (no `assets` anywhere)
+/// still reads, with no assets.
+#[test]
+fn models_without_assets_still_read() {
+    let model = common::fixture_model("mapping/ics-assets.json");
+    let mut json = serde_json::to_value(&model).unwrap();
+    json.as_object_mut().unwrap().remove("assets");
+    for t in json["techniques"].as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("assets");
+    }
+    let bytes = serde_json::to_vec(&json).unwrap();
+    let old = attackmap::cache::parse_model(std::path::Path::new("old.json"), &bytes).unwrap();
+    assert!(old.assets.is_empty());
+    assert!(old.techniques.iter().all(|t| t.assets.is_empty()));
+    assert_eq!(old.techniques.len(), model.techniques.len());
+}

@@ -114,6 +114,9 @@ fn mobile_18_1() {
         Some("Mobile ATT&CK"),
         "the live matrix, not the deprecated one"
     );
+    // Assets are ICS only.
+    assert!(model.assets.is_empty());
+    assert!(model.techniques.iter().all(|t| t.assets.is_empty()));
 }
 
 fn ics(version: &str) -> Option<Model> {
@@ -201,6 +204,12 @@ fn three_domains_in_one_model() {
     );
     assert_eq!(model.techniques.len(), 835 + 190 + 95);
     assert_eq!(model.tactics.len(), 14 + 12 + 12);
+    assert_eq!(model.assets.len(), 18);
+    assert_eq!(
+        model.assets[0].info.domains,
+        ["ics-attack"],
+        "assets are tagged with their domain"
+    );
     assert_eq!(model.source.attack_version.as_deref(), Some("18.1"));
     // Sandworm Team is in all three bundles (same STIX id): one group, three
     // domains, and its techniques from every domain in one view.
@@ -228,4 +237,86 @@ fn three_domains_in_one_model() {
             t.technique_id
         );
     }
+}
+
+/// The asset-side figures of an ICS release: the number of assets, of
+/// (technique, asset) pairs over live techniques, and T0800's assets.
+///
+/// The figures were checked with python3 over the raw JSON, applying the
+/// same rules: a `targets` relationship counts when it is live (neither
+/// `revoked` nor `x_mitre_deprecated`), its source is an attack-pattern and
+/// its target an `x-mitre-asset` in the file, and the asset is live; pairs
+/// are (technique ATT&CK ID, asset ATT&CK ID), de-duplicated. In 18.1 all 685
+/// `targets` relationships and all 18 assets are live and every source is a
+/// live technique, so every relationship counts (17.1: 524 and 14).
+struct AssetCounts {
+    assets: usize,
+    pairs: usize,
+    t0800: &'static [&'static str],
+}
+
+fn check_assets(model: &Model, expected: &AssetCounts) {
+    assert_eq!(model.assets.len(), expected.assets);
+    assert!(
+        model
+            .assets
+            .iter()
+            .all(|a| !a.info.revoked && !a.info.deprecated)
+    );
+    let pairs: usize = model.live_techniques().map(|t| t.assets.len()).sum();
+    assert_eq!(pairs, expected.pairs);
+    // The reverse view holds the same pairs.
+    let reverse: usize = model.assets.iter().map(|a| a.techniques.len()).sum();
+    assert_eq!(reverse, expected.pairs);
+    let t0800: Vec<&str> = model
+        .technique("T0800")
+        .unwrap()
+        .assets
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(t0800, expected.t0800);
+}
+
+#[test]
+fn ics_18_1_assets_and_targets() {
+    let Some(model) = ics("18.1") else { return };
+    check_assets(
+        &model,
+        &AssetCounts {
+            assets: 18,
+            pairs: 685,
+            t0800: &[
+                "A0002", "A0003", "A0004", "A0005", "A0009", "A0010", "A0013", "A0017", "A0018",
+            ],
+        },
+    );
+    let server = model.asset("A0008").unwrap();
+    assert_eq!(server.info.name, "Application Server");
+    assert_eq!(server.platforms, ["Windows", "Linux"]);
+    assert_eq!(server.sectors, ["General"]);
+    assert_eq!(server.related_assets.len(), 8);
+    assert_eq!(server.related_assets[0].name, "File Server");
+    assert_eq!(server.techniques.len(), 35);
+    assert_eq!(model.asset("A0003").unwrap().techniques.len(), 48);
+    // Field I/O has no sectors in the data.
+    assert!(model.asset("A0013").unwrap().sectors.is_empty());
+    // 1,826 objects in the file; only its identity and marking-definition
+    // are not read.
+    assert_eq!(model.source.inputs[0].parts[0].objects, 1824);
+}
+
+#[test]
+fn ics_17_1_assets_and_targets() {
+    let Some(model) = ics("17.1") else { return };
+    check_assets(
+        &model,
+        &AssetCounts {
+            assets: 14,
+            pairs: 524,
+            t0800: &[
+                "A0002", "A0003", "A0004", "A0005", "A0009", "A0010", "A0013",
+            ],
+        },
+    );
 }

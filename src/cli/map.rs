@@ -156,9 +156,14 @@ fn counts(model: &Model) -> String {
     let live_count = |infos: &mut dyn Iterator<Item = &attackmap::model::ObjectInfo>| {
         infos.filter(|i| !i.revoked && !i.deprecated).count()
     };
+    // Assets are ICS only: the line names them only when the data has some.
+    let assets = match live_count(&mut model.assets.iter().map(|a| &a.info)) {
+        0 if model.assets.is_empty() => String::new(),
+        n => format!(", assets: {n}"),
+    };
     format!(
         "techniques: {} ({} live: {} + {}; {} revoked, {} deprecated)\n\
-         tactics: {}, groups: {}, software: {}, campaigns: {}, mitigations: {}, detections: {} (live)\n",
+         tactics: {}, groups: {}, software: {}, campaigns: {}, mitigations: {}, detections: {}{assets} (live)\n",
         model.techniques.len(),
         live.len(),
         plural(live.len() - subs, "technique", "techniques"),

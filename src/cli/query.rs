@@ -80,7 +80,8 @@ pub struct TopArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// What to count: groups, software, campaigns, mitigations or detections.
+    /// What to count: groups, software, campaigns, mitigations, detections or
+    /// (ICS) assets.
     #[arg(long, default_value = "groups")]
     pub by: String,
     /// How many techniques (0: all).
@@ -133,7 +134,7 @@ fn gaps(args: &GapsArgs) -> Result<i32> {
 fn top(args: &TopArgs) -> Result<i32> {
     let by = Count::parse(&args.by).ok_or_else(|| {
         Error::Invalid(format!(
-            "--by '{}': expected groups, software, campaigns, mitigations or detections",
+            "--by '{}': expected groups, software, campaigns, mitigations, detections or assets",
             args.by
         ))
     })?;

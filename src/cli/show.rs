@@ -18,8 +18,8 @@ pub struct ShowArgs {
     pub inputs: InputArgs,
 
     /// An ATT&CK ID (T1059.001, TA0002, G0016, S0154, C0024, M1038, DET0455,
-    /// and in ATT&CK v18 data components DC0032 and analytics AN1252) or an
-    /// exact name or alias ("APT29", "PowerShell").
+    /// ICS assets A0008, and in ATT&CK v18 data components DC0032 and
+    /// analytics AN1252) or an exact name or alias ("APT29", "PowerShell").
     #[arg(value_name = "ID")]
     pub id: String,
 
@@ -87,6 +87,7 @@ fn json(found: Resolved<'_>) -> Result<Vec<u8>> {
         Resolved::Campaign(c) => to_json(c),
         Resolved::Mitigation(m) => to_json(m),
         Resolved::Detection(d) => to_json(d),
+        Resolved::Asset(a) => to_json(a),
     }
 }
 
@@ -205,8 +206,25 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             r.list("data components", &d.data_components, named);
             r.list("detects", &d.techniques, technique_ref);
         }
+        Resolved::Asset(a) => asset_text(&mut r, a),
     }
     r.out
+}
+
+/// An ICS asset: its platforms, sectors, other names and the techniques
+/// that target it.
+fn asset_text(r: &mut Report, a: &Asset) {
+    info_text(r, "asset", &a.info);
+    r.field("platforms", a.platforms.join(", "));
+    r.field("sectors", a.sectors.join(", "));
+    r.list("related assets", &a.related_assets, |x| {
+        if x.sectors.is_empty() {
+            x.name.clone()
+        } else {
+            format!("{}  [{}]", x.name, x.sectors.join(", "))
+        }
+    });
+    r.list("targeted by", &a.techniques, technique_ref);
 }
 
 /// A data component or analytic: the strategies that name it and the
@@ -362,4 +380,7 @@ fn technique_text(r: &mut Report, model: &Model, t: &Technique, procedures: bool
             components.join(", ")
         )
     });
+    if !t.assets.is_empty() || t.domains.iter().any(|d| d == "ics-attack") {
+        r.list("targets", &t.assets, named);
+    }
 }

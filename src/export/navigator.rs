@@ -490,7 +490,7 @@ fn layer(input: &ExportInput<'_>, domain: &Domain, score: Score, several: bool) 
         let entry = Cell {
             score: Some(score.of(selection, t, tc)),
             comment: comment(selection, t, tc),
-            metadata: metadata(selection, tc),
+            metadata: metadata(selection, t, tc),
             links: technique_links(t),
             show_subtechniques: parents.contains(t.technique_id.as_str()),
             ..Cell::new(t)
@@ -903,9 +903,9 @@ fn comment(selection: &Selection<'_>, t: &Technique, tc: &TechniqueContext<'_>) 
 }
 
 /// The entry's metadata: the related groups (the named ones, when groups
-/// are named), software, campaigns, mitigations and detections, with
-/// dividers between kinds.
-fn metadata(selection: &Selection<'_>, tc: &TechniqueContext<'_>) -> Vec<Metadata> {
+/// are named), software, campaigns, mitigations, detections and (ICS) the
+/// assets it targets, with dividers between kinds.
+fn metadata(selection: &Selection<'_>, t: &Technique, tc: &TechniqueContext<'_>) -> Vec<Metadata> {
     let mut sections: Vec<Vec<Metadata>> = Vec::new();
     let entry = |name: &'static str, value: String| Metadata::Entry { name, value };
     let groups = if selection.groups.is_empty() {
@@ -953,6 +953,12 @@ fn metadata(selection: &Selection<'_>, tc: &TechniqueContext<'_>) -> Vec<Metadat
         tc.detections
             .iter()
             .map(|x| entry("detection", x.label()))
+            .collect(),
+    );
+    sections.push(
+        t.assets
+            .iter()
+            .map(|a| entry("asset", format!("{} ({})", a.name, a.id)))
             .collect(),
     );
     let mut out = Vec::new();

@@ -830,6 +830,22 @@ static TECHNIQUE_COLUMNS: &[Column] = &[
     ),
     col!(
         Technique,
+        "assets",
+        "Assets",
+        false,
+        "names of the ICS assets it targets (empty outside ICS)",
+        |t| Cell::list(t.assets.iter().map(|a| a.name.as_str()))
+    ),
+    col!(
+        Technique,
+        "asset_ids",
+        "Asset IDs",
+        false,
+        "IDs of those assets (A0003)",
+        |t| ids(&t.assets, |a| &a.id)
+    ),
+    col!(
+        Technique,
         "url",
         "URL",
         true,

@@ -258,9 +258,9 @@ impl<'m> Judge<'m> {
                 Severity::Info,
                 FindingKind::NotChecked,
                 format!(
-                    "{raw}: {} tags are accepted without checking (attackmap's model holds no {}s)",
+                    "{raw}: {} tags are accepted without checking ({})",
                     tag.target.kind(),
-                    tag.target.kind()
+                    unchecked_reason(&tag.target)
                 ),
                 None,
             ))
@@ -737,4 +737,12 @@ fn spelling(i: usize, raw: &str, tag: &AttackTag, target: Option<&str>) -> Optio
         format!("{raw}: {}; the tag is {target}", words.join(", ")),
         Some(Fix::Replace(target.to_string())),
     ))
+}
+
+/// Why a data-source or asset tag is not checked.
+fn unchecked_reason(target: &AttackRef) -> &'static str {
+    match target {
+        AttackRef::Asset(_) => "tags are not yet checked against the model's ICS assets",
+        _ => "attackmap's model holds no data sources",
+    }
 }
