@@ -623,16 +623,26 @@ impl Model {
     /// The tactic with this ID, shortname or name, in the first domain that
     /// has it.
     pub fn tactic(&self, query: &str) -> Option<&Tactic> {
-        self.tactics.iter().find(|t| {
-            tactic_matches(
-                &TacticRef {
-                    id: t.id.clone(),
-                    shortname: t.shortname.clone(),
-                    name: t.name.clone(),
-                },
-                query,
-            )
-        })
+        self.tactics_named(query).into_iter().next()
+    }
+
+    /// Every tactic `query` names by ID, shortname or display name: one per
+    /// domain for a name several domains share (`Initial Access` is TA0001
+    /// in enterprise, TA0027 in mobile and TA0108 in ICS).
+    pub fn tactics_named(&self, query: &str) -> Vec<&Tactic> {
+        self.tactics
+            .iter()
+            .filter(|t| {
+                tactic_matches(
+                    &TacticRef {
+                        id: t.id.clone(),
+                        shortname: t.shortname.clone(),
+                        name: t.name.clone(),
+                    },
+                    query,
+                )
+            })
+            .collect()
     }
 
     /// Live techniques (neither revoked nor deprecated).

@@ -245,7 +245,9 @@ pub fn top<'m>(
         b.1.cmp(&a.1)
             .then_with(|| a.0.technique_id.cmp(&b.0.technique_id))
     });
-    counted.truncate(n);
+    if n > 0 {
+        counted.truncate(n);
+    }
     counted
 }
 
@@ -439,6 +441,16 @@ impl Resolved<'_> {
         };
         format!("{} {id} ({name})", self.kind().as_str())
     }
+
+    /// Like [`Resolved::describe`], with the domain of a tactic
+    /// (`tactic TA0108 (Initial Access, ics-attack)`): for lists of objects
+    /// that share a name, where tactics differ only by domain.
+    pub fn describe_in_list(&self) -> String {
+        match self {
+            Resolved::Tactic(t) => format!("tactic {} ({}, {})", t.id, t.name, t.domain),
+            other => other.describe(),
+        }
+    }
 }
 
 fn resolve_id<'m>(model: &'m Model, id: &str) -> Option<Resolved<'m>> {
@@ -483,7 +495,7 @@ fn name_matches<'m>(model: &'m Model, name: &str) -> Vec<Resolved<'m>> {
             .filter(|t| eq(&t.name) || eq(&t.full_name))
             .map(Resolved::Technique),
     );
-    found.extend(model.tactic(name).map(Resolved::Tactic));
+    found.extend(model.tactics_named(name).into_iter().map(Resolved::Tactic));
     found.extend(
         model
             .groups
@@ -536,7 +548,7 @@ fn pick<'m>(query: &str, candidates: Vec<Resolved<'m>>) -> Result<Option<Resolve
         0 => Ok(None),
         1 => Ok(pool.into_iter().next()),
         _ => {
-            let names: Vec<String> = pool.iter().map(Resolved::describe).collect();
+            let names: Vec<String> = pool.iter().map(Resolved::describe_in_list).collect();
             Err(Error::Invalid(format!(
                 "'{query}' names several objects: {}; give the ID",
                 names.join(", ")

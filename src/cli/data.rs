@@ -33,7 +33,12 @@ pub struct DataDirArg {
     /// Data directory where fetched releases are stored (default:
     /// $ATTACKMAP_DATA_DIR, else the platform's user data directory, e.g.
     /// ~/.local/share/attackmap).
-    #[arg(long = "data-dir", value_name = "DIR", env = "ATTACKMAP_DATA_DIR")]
+    #[arg(
+        long = "data-dir",
+        value_name = "DIR",
+        env = "ATTACKMAP_DATA_DIR",
+        hide_env_values = true
+    )]
     pub dir: Option<PathBuf>,
 }
 
