@@ -72,7 +72,7 @@ impl Filter {
 /// shortname.
 pub fn unknown_tactic(model: &Model, query: &str) -> Error {
     let names: Vec<&str> = model.tactics.iter().map(|t| t.shortname.as_str()).collect();
-    let suggestion = closest(query, names.iter().copied())
+    let suggestion = closest_tactic(query, names.iter().copied())
         .map(|s| format!(" (did you mean {s}?)"))
         .unwrap_or_default();
     let mut unique = names.clone();
@@ -760,6 +760,32 @@ pub fn closest<'c>(query: &str, candidates: impl Iterator<Item = &'c str>) -> Op
         .map(|(_, c)| c)
 }
 
+/// The tactic shortname among `candidates` that `query` most likely means:
+/// the one it equals once normalised — lower case, `_` and blanks as `-`,
+/// without a domain suffix (`inhibit_response_function`,
+/// `inhibit-response-function-ics`, `Defense Evasion` all name theirs) —,
+/// else the closest to the normalised query within three edits.
+pub fn closest_tactic<'c>(
+    query: &str,
+    candidates: impl Iterator<Item = &'c str> + Clone,
+) -> Option<&'c str> {
+    let normalised = normalise_tactic(query);
+    candidates
+        .clone()
+        .find(|c| normalise_tactic(c) == normalised)
+        .or_else(|| closest(&normalised, candidates))
+}
+
+/// `Inhibit_Response_Function-ICS` → `inhibit-response-function`.
+fn normalise_tactic(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    ["-ics", "-mobile", "-enterprise", "-attack"]
+        .iter()
+        .fold(lower, |s, suffix| {
+            s.strip_suffix(suffix).map(str::to_string).unwrap_or(s)
+        })
+}
+
 /// Levenshtein distance between two strings.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -785,6 +811,39 @@ mod tests {
         assert_eq!(edit_distance("T1059.01", "T1059.001"), 1);
         assert_eq!(edit_distance("G0061", "G0016"), 2);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn closest_tactic_ignores_domain_suffixes_and_separators() {
+        let ics = [
+            "inhibit-response-function",
+            "impair-process-control",
+            "evasion",
+        ];
+        for query in [
+            "inhibit-response-function-ics",
+            "inhibit_response_function",
+            "Inhibit Response Function",
+            "INHIBIT_RESPONSE_FUNCTION_ICS",
+        ] {
+            assert_eq!(
+                closest_tactic(query, ics.iter().copied()),
+                Some("inhibit-response-function"),
+                "{query}"
+            );
+        }
+        assert_eq!(
+            closest_tactic("evasion-mobile", ics.iter().copied()),
+            Some("evasion")
+        );
+        assert_eq!(
+            closest_tactic("impair-proces-control-ics", ics.iter().copied()),
+            Some("impair-process-control")
+        );
+        assert_eq!(
+            closest_tactic("lateral-movement", ics.iter().copied()),
+            None
+        );
     }
 
     #[test]
