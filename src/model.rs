@@ -334,6 +334,15 @@ pub struct DetectionRef {
     pub data_components: Vec<NamedRef>,
 }
 
+impl DetectionRef {
+    /// Whether `id` is an ATT&CK ID (`DET0455`, `DC0032`). A v17 data
+    /// component without one carries its `Data Source: Data Component`
+    /// label as both `id` and `name`.
+    pub fn has_attack_id(&self) -> bool {
+        self.id != self.name
+    }
+}
+
 /// A technique as listed on a group, software, campaign or mitigation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TechniqueRef {
