@@ -40,7 +40,9 @@ use crate::fsutil::{
     temp_path, write_atomic,
 };
 use crate::loading::{self, InputKind, LoadOptions, sha256_hex};
-use crate::releases::{Release, ReleaseTable, compare_versions, domain_name, parse_domain};
+use crate::releases::{
+    Release, ReleaseTable, VersionRequest, compare_versions, domain_name, parse_domain,
+};
 
 /// Name of the index file in the data directory.
 pub const INDEX_FILE: &str = "index.json";
@@ -697,16 +699,15 @@ impl DataStore {
     /// error that says how to fetch it.
     pub fn require(&self, spec: &DataSpec) -> Result<(Entry, PathBuf)> {
         self.resolve(spec)?.ok_or_else(|| {
-            let version = spec
-                .version
-                .as_deref()
-                .map(|v| format!(" --version {v}"))
-                .unwrap_or_default();
-            Error::Invalid(format!(
-                "no {spec} data is stored in {}; run `attackmap fetch --domain {}{version}` (or see `attackmap data list`)",
-                self.dir.display(),
-                spec.domain.trim_end_matches("-attack"),
-            ))
+            let dir = self.dir.display();
+            Error::Invalid(match fetch_command(spec, &ReleaseTable::official()) {
+                Some(command) => format!(
+                    "no {spec} data is stored in {dir}; run `{command}` (or see `attackmap data list`)"
+                ),
+                None => format!(
+                    "no {spec} data is stored in {dir}, and {spec} is no official release attackmap knows; import a file with `attackmap data add FILE` (or see `attackmap data list`)"
+                ),
+            })
         })
     }
 
@@ -875,13 +876,48 @@ impl Drop for IndexLock {
     }
 }
 
+/// The `attackmap fetch` command that downloads the release `spec` names,
+/// from `table`: STIX 2.1 (fetch's default) when the table has the release
+/// in 2.1, else `--stix-version 2.0` when it has it in 2.0 (PRE-ATT&CK, and
+/// releases older than the 2.1 files); `None` when the table has no such
+/// release.
+pub fn fetch_command(spec: &DataSpec, table: &ReleaseTable) -> Option<String> {
+    let request = spec
+        .version
+        .as_deref()
+        .map_or(VersionRequest::Latest, VersionRequest::parse);
+    let stix = ["2.1", "2.0"]
+        .into_iter()
+        .find(|stix| table.select(spec.domain, stix, &request).is_ok())?;
+    let version = spec
+        .version
+        .as_deref()
+        .map(|v| format!(" --version {v}"))
+        .unwrap_or_default();
+    let stix = if stix == "2.1" {
+        String::new()
+    } else {
+        format!(" --stix-version {stix}")
+    };
+    Some(format!(
+        "attackmap fetch --domain {}{version}{stix}",
+        spec.domain.trim_end_matches("-attack")
+    ))
+}
+
 /// What to run when a stored file changed: fetch or import it again, or
-/// remove it.
+/// remove it (only this file: `--verified` or `--unverified`).
 fn repair_hint(entry: &Entry) -> String {
     let domain = entry.domain.trim_end_matches("-attack");
     let remove = format!(
-        "`attackmap data remove --domain {domain} --version {} --stix-version {}`",
-        entry.attack_version, entry.stix_version
+        "`attackmap data remove --domain {domain}@{} --stix-version {} --{}`",
+        entry.attack_version,
+        entry.stix_version,
+        if entry.verified {
+            "verified"
+        } else {
+            "unverified"
+        }
     );
     if entry.verified {
         format!(

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::model::{Domain, Model};
-use crate::query::{closest, suggest};
+use crate::query::{closest, closest_tactic, edit_distance, suggest};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -71,7 +71,8 @@ pub struct Finding {
 
 impl Finding {
     /// Where the problem is: `techniques[3] (T1155, execution): score` or
-    /// `versions.attack`, prefixed with `layers[1].` in an array file.
+    /// `versions.attack`, prefixed with `layers[1].` in an array file; a
+    /// whole layer of an array is `layers[1]`, the whole file `file`.
     pub fn location(&self) -> String {
         let prefix = self
             .layer
@@ -101,6 +102,10 @@ impl Finding {
                 }
                 s
             }
+            None if self.field.is_empty() => match self.layer {
+                Some(i) => format!("layers[{i}]"),
+                None => "file".to_string(),
+            },
             None => format!("{prefix}{}", self.field),
         }
     }
@@ -135,7 +140,7 @@ pub fn check_value(model: &Model, value: &Value) -> Vec<Finding> {
         Value::Array(layers) if layers.is_empty() => out.push(finding(
             Severity::Error,
             None,
-            "",
+            "file",
             "the file is an empty array: it holds no layer".to_string(),
         )),
         Value::Array(layers) => {
@@ -200,9 +205,10 @@ impl<'a> Checker<'a> {
 
     fn layer(&mut self, value: &Value) {
         let Some(layer) = value.as_object() else {
+            let field = if self.layer.is_some() { "" } else { "file" };
             self.push(
                 Severity::Error,
-                "",
+                field,
                 format!(
                     "not a layer: {} instead of a layer object (or an array of layers)",
                     kind(value)
@@ -231,6 +237,7 @@ impl<'a> Checker<'a> {
         self.filters(layer, domain);
         self.gradient(layer);
         self.legend(layer);
+        self.tactic_row_background(layer);
         if let Some(metadata) = layer.get("metadata") {
             self.metadata("metadata", metadata, None);
         }
@@ -548,11 +555,11 @@ impl<'a> Checker<'a> {
         match gradient.get("colors") {
             Some(Value::Array(colors)) if colors.len() >= 2 => {
                 for (i, c) in colors.iter().enumerate() {
-                    if !c.as_str().is_some_and(is_colour) {
+                    if let Some(problem) = colour_problem(c) {
                         self.push(
                             Severity::Warning,
                             &format!("gradient.colors[{i}]"),
-                            format!("{c} is not a colour"),
+                            format!("{problem}; Navigator cannot draw the gradient with it"),
                         );
                     }
                 }
@@ -609,15 +616,55 @@ impl<'a> Checker<'a> {
             return;
         };
         for (i, item) in items.iter().enumerate() {
-            let label = item.get("label").and_then(Value::as_str);
-            let color = item.get("color").and_then(Value::as_str);
-            if label.is_none() || !color.is_some_and(is_colour) {
+            let field = format!("legendItems[{i}]");
+            let Some(item) = item.as_object() else {
                 self.push(
                     Severity::Warning,
-                    &format!("legendItems[{i}]"),
-                    "a legend item needs a string label and a valid colour; Navigator drops this one".to_string(),
+                    &field,
+                    format!(
+                        "legend item is {}; it must be an object with a label and a color",
+                        kind(item)
+                    ),
+                );
+                continue;
+            };
+            let label = match item.get("label") {
+                None => Some("the label is missing".to_string()),
+                Some(Value::String(s)) if s.trim().is_empty() => {
+                    Some("the label is empty".to_string())
+                }
+                Some(Value::String(_)) => None,
+                Some(other) => Some(format!("the label is {}, not a string", kind(other))),
+            };
+            if let Some(problem) = label {
+                self.push(
+                    Severity::Warning,
+                    &format!("{field}.label"),
+                    format!("{problem}: Navigator drops the legend item"),
                 );
             }
+            let colour = match item.get("color") {
+                None => Some("the color is missing".to_string()),
+                Some(c) => colour_problem(c),
+            };
+            if let Some(problem) = colour {
+                self.push(
+                    Severity::Warning,
+                    &format!("{field}.color"),
+                    format!("{problem}: Navigator drops the legend item"),
+                );
+            }
+        }
+    }
+
+    /// `tacticRowBackground`, when given, must be a colour.
+    fn tactic_row_background(&mut self, layer: &Map<String, Value>) {
+        if let Some(problem) = layer.get("tacticRowBackground").and_then(colour_problem) {
+            self.push(
+                Severity::Warning,
+                "tacticRowBackground",
+                format!("{problem}; Navigator cannot paint the tactic row with it"),
+            );
         }
     }
 
@@ -781,13 +828,19 @@ impl<'a> Checker<'a> {
             }
             match obj.get("color") {
                 None => {}
-                Some(Value::String(c)) if c.is_empty() || is_colour(c) => {}
-                Some(other) => report(
-                    self,
-                    Severity::Warning,
-                    "color",
-                    format!("color {other} is not a colour; Navigator ignores it"),
-                ),
+                Some(Value::String(c)) if c.is_empty() => {}
+                Some(c) => {
+                    if let Some(problem) = colour_problem(c) {
+                        report(
+                            self,
+                            Severity::Warning,
+                            "color",
+                            format!(
+                                "{problem}; Navigator ignores it (the cell keeps its score colour)"
+                            ),
+                        );
+                    }
+                }
             }
             for (key, expected) in [
                 ("enabled", "a boolean"),
@@ -921,7 +974,7 @@ impl<'a> Checker<'a> {
             .map(|x| x.shortname.as_str())
             .collect();
         if !domain_tactics.contains(&tactic) {
-            let hint = closest(tactic, domain_tactics.iter().copied())
+            let hint = closest_tactic(tactic, domain_tactics.iter().copied())
                 .map(|s| format!(" (did you mean {s}?)"))
                 .unwrap_or_default();
             report(
@@ -951,8 +1004,6 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, or a CSS colour keyword
-/// (letters only; the keyword itself is not checked).
 /// The tactic part of an entry's key for finding duplicates: `Some(None)`
 /// without a tactic (Navigator applies the entry to every tactic of the
 /// technique), `Some(Some(shortname))` with one. An empty or non-string
@@ -967,12 +1018,243 @@ fn duplicate_key(tactic: Option<&Value>) -> Option<Option<&str>> {
     }
 }
 
-fn is_colour(s: &str) -> bool {
-    match s.strip_prefix('#') {
-        Some(hex) => {
-            matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        }
-        None => !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic()),
+/// The CSS named colours (CSS Color Module Level 4, 148 names), sorted for
+/// binary search. `transparent` is accepted besides them.
+const CSS_COLOUR_NAMES: [&str; 148] = [
+    "aliceblue",
+    "antiquewhite",
+    "aqua",
+    "aquamarine",
+    "azure",
+    "beige",
+    "bisque",
+    "black",
+    "blanchedalmond",
+    "blue",
+    "blueviolet",
+    "brown",
+    "burlywood",
+    "cadetblue",
+    "chartreuse",
+    "chocolate",
+    "coral",
+    "cornflowerblue",
+    "cornsilk",
+    "crimson",
+    "cyan",
+    "darkblue",
+    "darkcyan",
+    "darkgoldenrod",
+    "darkgray",
+    "darkgreen",
+    "darkgrey",
+    "darkkhaki",
+    "darkmagenta",
+    "darkolivegreen",
+    "darkorange",
+    "darkorchid",
+    "darkred",
+    "darksalmon",
+    "darkseagreen",
+    "darkslateblue",
+    "darkslategray",
+    "darkslategrey",
+    "darkturquoise",
+    "darkviolet",
+    "deeppink",
+    "deepskyblue",
+    "dimgray",
+    "dimgrey",
+    "dodgerblue",
+    "firebrick",
+    "floralwhite",
+    "forestgreen",
+    "fuchsia",
+    "gainsboro",
+    "ghostwhite",
+    "gold",
+    "goldenrod",
+    "gray",
+    "green",
+    "greenyellow",
+    "grey",
+    "honeydew",
+    "hotpink",
+    "indianred",
+    "indigo",
+    "ivory",
+    "khaki",
+    "lavender",
+    "lavenderblush",
+    "lawngreen",
+    "lemonchiffon",
+    "lightblue",
+    "lightcoral",
+    "lightcyan",
+    "lightgoldenrodyellow",
+    "lightgray",
+    "lightgreen",
+    "lightgrey",
+    "lightpink",
+    "lightsalmon",
+    "lightseagreen",
+    "lightskyblue",
+    "lightslategray",
+    "lightslategrey",
+    "lightsteelblue",
+    "lightyellow",
+    "lime",
+    "limegreen",
+    "linen",
+    "magenta",
+    "maroon",
+    "mediumaquamarine",
+    "mediumblue",
+    "mediumorchid",
+    "mediumpurple",
+    "mediumseagreen",
+    "mediumslateblue",
+    "mediumspringgreen",
+    "mediumturquoise",
+    "mediumvioletred",
+    "midnightblue",
+    "mintcream",
+    "mistyrose",
+    "moccasin",
+    "navajowhite",
+    "navy",
+    "oldlace",
+    "olive",
+    "olivedrab",
+    "orange",
+    "orangered",
+    "orchid",
+    "palegoldenrod",
+    "palegreen",
+    "paleturquoise",
+    "palevioletred",
+    "papayawhip",
+    "peachpuff",
+    "peru",
+    "pink",
+    "plum",
+    "powderblue",
+    "purple",
+    "rebeccapurple",
+    "red",
+    "rosybrown",
+    "royalblue",
+    "saddlebrown",
+    "salmon",
+    "sandybrown",
+    "seagreen",
+    "seashell",
+    "sienna",
+    "silver",
+    "skyblue",
+    "slateblue",
+    "slategray",
+    "slategrey",
+    "snow",
+    "springgreen",
+    "steelblue",
+    "tan",
+    "teal",
+    "thistle",
+    "tomato",
+    "turquoise",
+    "violet",
+    "wheat",
+    "white",
+    "whitesmoke",
+    "yellow",
+    "yellowgreen",
+];
+
+/// What is wrong with a colour value, or `None` when it is one (see
+/// [`is_colour`]). A bare hex value is told to take a `#`; a near-miss
+/// name gets the closest CSS name.
+fn colour_problem(value: &Value) -> Option<String> {
+    let Some(text) = value.as_str() else {
+        return Some(format!(
+            "color is {}; it must be a colour string",
+            kind(value)
+        ));
+    };
+    if is_colour(text) {
+        return None;
+    }
+    let trimmed = text.trim();
+    if is_colour(&format!("#{trimmed}")) {
+        return Some(format!(
+            "'{text}' is not a colour: a hex colour starts with # (#{trimmed})"
+        ));
+    }
+    let hint = closest_colour_name(trimmed)
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    Some(format!(
+        "'{text}' is not a colour{hint}: write #rrggbb, a CSS colour name, rgb() or hsl()"
+    ))
+}
+
+/// The CSS colour name `text` is a typing error of: at most two edits away
+/// and fewer than one per two characters (`gren` → green, `light grey` →
+/// lightgrey; `blah` and `zzz` are no colour's near misses).
+fn closest_colour_name(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    let limit = 2.min(lower.chars().count().saturating_sub(1) / 2);
+    CSS_COLOUR_NAMES
+        .iter()
+        .map(|name| (edit_distance(&lower, name), *name))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// Whether Navigator (which reads colours with tinycolor) and a browser
+/// both read `s` as a colour: `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`; one
+/// of the 148 CSS colour names or `transparent`; or `rgb()`, `rgba()`,
+/// `hsl()`, `hsla()` with three or four numbers (percentages allowed),
+/// separated by commas or spaces. Case and surrounding blanks do not
+/// matter. The empty string is not a colour.
+pub fn is_colour(s: &str) -> bool {
+    let s = s.trim().to_ascii_lowercase();
+    if let Some(hex) = s.strip_prefix('#') {
+        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    s == "transparent"
+        || CSS_COLOUR_NAMES.binary_search(&s.as_str()).is_ok()
+        || is_colour_function(&s)
+}
+
+/// `rgb(…)`, `rgba(…)`, `hsl(…)`, `hsla(…)` with three or four numeric
+/// arguments (lower-case input).
+fn is_colour_function(s: &str) -> bool {
+    let Some((name, rest)) = s.split_once('(') else {
+        return false;
+    };
+    if !matches!(name.trim_end(), "rgb" | "rgba" | "hsl" | "hsla") {
+        return false;
+    }
+    let Some(inner) = rest.strip_suffix(')') else {
+        return false;
+    };
+    let parts: Vec<&str> = inner
+        .split(|c: char| c == ',' || c == '/' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    matches!(parts.len(), 3 | 4) && parts.iter().all(|p| is_css_number(p))
+}
+
+/// A CSS number, optionally a percentage: `12`, `-0.5`, `.5`, `40%`.
+fn is_css_number(s: &str) -> bool {
+    let s = s.strip_suffix('%').unwrap_or(s);
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    match s.split_once('.') {
+        Some((int, frac)) => !frac.is_empty() && digits(int) && digits(frac),
+        None => !s.is_empty() && digits(s),
     }
 }
 
@@ -986,8 +1268,40 @@ mod tests {
         assert!(is_colour("#ffffff00"));
         assert!(is_colour("#abc"));
         assert!(is_colour("red"));
+        assert!(is_colour("DarkSlateGray"));
+        assert!(is_colour(" transparent "));
+        assert!(is_colour("rgb(1,2,3)"));
+        assert!(is_colour("rgba(255, 0, 0, 0.5)"));
+        assert!(is_colour("hsl(120 50% 40%)"));
         assert!(!is_colour("#ggg"));
-        assert!(!is_colour("rgb(1,2,3)"));
+        assert!(!is_colour("#ff666"));
+        assert!(!is_colour("notacolor"));
+        assert!(!is_colour("blah"));
+        assert!(!is_colour("zzz"));
+        assert!(!is_colour(""));
+        assert!(!is_colour("ff6666"));
+        assert!(!is_colour("rgb(1,2)"));
+        assert!(!is_colour("rgb(a,b,c)"));
+        assert!(!is_colour("rgb(1,2,3"));
+        assert!(!is_colour("cmyk(1,2,3,4)"));
+        assert!(is_css_number(".5") && is_css_number("-40%") && is_css_number("255"));
+        assert!(!is_css_number("1.") && !is_css_number("%") && !is_css_number("1e3"));
+        assert_eq!(CSS_COLOUR_NAMES.len(), 148);
+        assert!(CSS_COLOUR_NAMES.windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert_eq!(
+            colour_problem(&Value::from("gren")).as_deref(),
+            Some(
+                "'gren' is not a colour (did you mean green?): write #rrggbb, a CSS colour name, rgb() or hsl()"
+            )
+        );
+        assert_eq!(
+            colour_problem(&Value::from("ff6666")).as_deref(),
+            Some("'ff6666' is not a colour: a hex colour starts with # (#ff6666)")
+        );
+        assert_eq!(
+            colour_problem(&Value::from(3)).as_deref(),
+            Some("color is a number; it must be a colour string")
+        );
         assert_eq!(major("17.0"), Some(17));
         assert_eq!(major("v17.1"), Some(17));
         assert_eq!(major("latest"), None);

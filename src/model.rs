@@ -344,6 +344,15 @@ pub struct DetectionRef {
     pub data_components: Vec<NamedRef>,
 }
 
+impl DetectionRef {
+    /// Whether `id` is an ATT&CK ID (`DET0455`, `DC0032`). A v17 data
+    /// component without one carries its `Data Source: Data Component`
+    /// label as both `id` and `name`.
+    pub fn has_attack_id(&self) -> bool {
+        self.id != self.name
+    }
+}
+
 /// A technique as listed on a group, software, campaign or mitigation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TechniqueRef {
@@ -678,16 +687,26 @@ impl Model {
     /// The tactic with this ID, shortname or name, in the first domain that
     /// has it.
     pub fn tactic(&self, query: &str) -> Option<&Tactic> {
-        self.tactics.iter().find(|t| {
-            tactic_matches(
-                &TacticRef {
-                    id: t.id.clone(),
-                    shortname: t.shortname.clone(),
-                    name: t.name.clone(),
-                },
-                query,
-            )
-        })
+        self.tactics_named(query).into_iter().next()
+    }
+
+    /// Every tactic `query` names by ID, shortname or display name: one per
+    /// domain for a name several domains share (`Initial Access` is TA0001
+    /// in enterprise, TA0027 in mobile and TA0108 in ICS).
+    pub fn tactics_named(&self, query: &str) -> Vec<&Tactic> {
+        self.tactics
+            .iter()
+            .filter(|t| {
+                tactic_matches(
+                    &TacticRef {
+                        id: t.id.clone(),
+                        shortname: t.shortname.clone(),
+                        name: t.name.clone(),
+                    },
+                    query,
+                )
+            })
+            .collect()
     }
 
     /// Live techniques (neither revoked nor deprecated).

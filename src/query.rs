@@ -72,7 +72,7 @@ impl Filter {
 /// shortname.
 pub fn unknown_tactic(model: &Model, query: &str) -> Error {
     let names: Vec<&str> = model.tactics.iter().map(|t| t.shortname.as_str()).collect();
-    let suggestion = closest(query, names.iter().copied())
+    let suggestion = closest_tactic(query, names.iter().copied())
         .map(|s| format!(" (did you mean {s}?)"))
         .unwrap_or_default();
     let mut unique = names.clone();
@@ -251,7 +251,9 @@ pub fn top<'m>(
         b.1.cmp(&a.1)
             .then_with(|| a.0.technique_id.cmp(&b.0.technique_id))
     });
-    counted.truncate(n);
+    if n > 0 {
+        counted.truncate(n);
+    }
     counted
 }
 
@@ -452,6 +454,16 @@ impl Resolved<'_> {
         };
         format!("{} {id} ({name})", self.kind().as_str())
     }
+
+    /// Like [`Resolved::describe`], with the domain of a tactic
+    /// (`tactic TA0108 (Initial Access, ics-attack)`): for lists of objects
+    /// that share a name, where tactics differ only by domain.
+    pub fn describe_in_list(&self) -> String {
+        match self {
+            Resolved::Tactic(t) => format!("tactic {} ({}, {})", t.id, t.name, t.domain),
+            other => other.describe(),
+        }
+    }
 }
 
 fn resolve_id<'m>(model: &'m Model, id: &str) -> Option<Resolved<'m>> {
@@ -498,7 +510,7 @@ fn name_matches<'m>(model: &'m Model, name: &str) -> Vec<Resolved<'m>> {
             .filter(|t| eq(&t.name) || eq(&t.full_name))
             .map(Resolved::Technique),
     );
-    found.extend(model.tactic(name).map(Resolved::Tactic));
+    found.extend(model.tactics_named(name).into_iter().map(Resolved::Tactic));
     found.extend(
         model
             .groups
@@ -573,7 +585,7 @@ fn pick<'m>(query: &str, candidates: Vec<Resolved<'m>>) -> Result<Option<Resolve
         0 => Ok(None),
         1 => Ok(pool.into_iter().next()),
         _ => {
-            let names: Vec<String> = pool.iter().map(Resolved::describe).collect();
+            let names: Vec<String> = pool.iter().map(Resolved::describe_in_list).collect();
             Err(Error::Invalid(format!(
                 "'{query}' names several objects: {}; give the ID",
                 names.join(", ")
@@ -787,6 +799,32 @@ pub fn closest<'c>(query: &str, candidates: impl Iterator<Item = &'c str>) -> Op
         .map(|(_, c)| c)
 }
 
+/// The tactic shortname among `candidates` that `query` most likely means:
+/// the one it equals once normalised — lower case, `_` and blanks as `-`,
+/// without a domain suffix (`inhibit_response_function`,
+/// `inhibit-response-function-ics`, `Defense Evasion` all name theirs) —,
+/// else the closest to the normalised query within three edits.
+pub fn closest_tactic<'c>(
+    query: &str,
+    candidates: impl Iterator<Item = &'c str> + Clone,
+) -> Option<&'c str> {
+    let normalised = normalise_tactic(query);
+    candidates
+        .clone()
+        .find(|c| normalise_tactic(c) == normalised)
+        .or_else(|| closest(&normalised, candidates))
+}
+
+/// `Inhibit_Response_Function-ICS` → `inhibit-response-function`.
+fn normalise_tactic(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    ["-ics", "-mobile", "-enterprise", "-attack"]
+        .iter()
+        .fold(lower, |s, suffix| {
+            s.strip_suffix(suffix).map(str::to_string).unwrap_or(s)
+        })
+}
+
 /// Levenshtein distance between two strings.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -812,6 +850,39 @@ mod tests {
         assert_eq!(edit_distance("T1059.01", "T1059.001"), 1);
         assert_eq!(edit_distance("G0061", "G0016"), 2);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn closest_tactic_ignores_domain_suffixes_and_separators() {
+        let ics = [
+            "inhibit-response-function",
+            "impair-process-control",
+            "evasion",
+        ];
+        for query in [
+            "inhibit-response-function-ics",
+            "inhibit_response_function",
+            "Inhibit Response Function",
+            "INHIBIT_RESPONSE_FUNCTION_ICS",
+        ] {
+            assert_eq!(
+                closest_tactic(query, ics.iter().copied()),
+                Some("inhibit-response-function"),
+                "{query}"
+            );
+        }
+        assert_eq!(
+            closest_tactic("evasion-mobile", ics.iter().copied()),
+            Some("evasion")
+        );
+        assert_eq!(
+            closest_tactic("impair-proces-control-ics", ics.iter().copied()),
+            Some("impair-process-control")
+        );
+        assert_eq!(
+            closest_tactic("lateral-movement", ics.iter().copied()),
+            None
+        );
     }
 
     #[test]

@@ -1099,3 +1099,42 @@ fn a_utf16_bundle_is_named_as_such() {
         );
     }
 }
+
+/// Help never prints the values of the environment variables behind
+/// options (a data directory can be a private path), only their names; and
+/// `--domain` says that the short domain names work.
+#[test]
+fn help_names_environment_variables_without_their_values() {
+    let secret = "/home/someone/private-attack-data";
+    for args in [
+        &["query", "gaps", "--help"][..],
+        &["export", "--help"],
+        &["data", "list", "--help"],
+        &["templates", "list", "--help"],
+    ] {
+        let out = attackmap()
+            .args(args)
+            .env("ATTACKMAP_DATA_DIR", secret)
+            .env("ATTACKMAP_CACHE_DIR", secret)
+            .env("ATTACKMAP_TEMPLATE_DIR", secret)
+            .output()
+            .unwrap();
+        let help = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(!help.contains(secret), "{args:?} shows a value: {help}");
+        let env_lines: Vec<&str> = help.lines().filter(|l| l.contains("[env:")).collect();
+        assert!(!env_lines.is_empty(), "{args:?} names its variable: {help}");
+        assert!(
+            env_lines.iter().all(|l| !l.contains('=')),
+            "{args:?}: {env_lines:?}"
+        );
+    }
+    let help = stdout(&run(&["query", "gaps", "--help"]));
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "Only techniques of this domain (enterprise-attack, mobile-attack, ics-attack, or enterprise, mobile, ics)"
+        ),
+        "{help}"
+    );
+}

@@ -467,7 +467,7 @@ fn expect_changed(data: &Path, args: &[&str], stored: &Path) -> String {
         )) && err.contains("refusing to use it")
             && err.contains("attackmap data add --unverified FILE")
             && err.contains(
-                "attackmap data remove --domain enterprise --version 18.1 --stix-version 2.1"
+                "attackmap data remove --domain enterprise@18.1 --stix-version 2.1 --unverified"
             ),
         "{args:?}: {err}"
     );
@@ -581,4 +581,138 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
         .windows(needle.len())
         .position(|w| w == needle)
         .expect("the fixture has the text")
+}
+
+/// A verified and an unverified copy of ICS 17.1: `data remove` takes the
+/// release as `--domain ics@17.1`, and `--unverified` / `--verified` pick
+/// one copy; `data list` prints every path whole.
+#[test]
+fn remove_picks_the_verified_or_the_unverified_copy() {
+    let Some(official) = shared_file("attack/ics-attack-17.1.json") else {
+        return;
+    };
+    let (temp, data) = data_dir();
+    // The official file with one more byte: the same release, unverified.
+    let mut bytes = fs::read(&official).unwrap();
+    bytes.extend_from_slice(b"\n");
+    let copy = temp.path().join("ics-copy.json");
+    fs::write(&copy, &bytes).unwrap();
+    expect_success(&run_in(&data, &["data", "add", official.to_str().unwrap()]));
+    expect_success(&run_in(
+        &data,
+        &["data", "add", "--unverified", copy.to_str().unwrap()],
+    ));
+    let verified = data.join("ics-attack/2.1/ics-attack-17.1.json");
+    let unverified = data.join(format!(
+        "ics-attack/2.1/ics-attack-17.1-unverified-{}.json",
+        &sha256_hex(&bytes)[..12]
+    ));
+    assert!(verified.exists() && unverified.exists());
+
+    // The table names every file by its whole path (it is the last column).
+    let table = expect_success(&run_in(&data, &["data", "list"]));
+    let paths: BTreeSet<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit("  ").next().unwrap())
+        .collect();
+    let expected: BTreeSet<String> = [&verified, &unverified]
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        expected.iter().map(String::as_str).collect::<BTreeSet<_>>(),
+        "{table}"
+    );
+    assert!(!table.contains('…'), "{table}");
+
+    let err = expect_bad_input(&run_in(&data, &["data", "remove", "--domain", "ics"]));
+    assert!(
+        err.contains("say which release of ics-attack to remove: --domain ics@VERSION"),
+        "{err}"
+    );
+    let err = expect_bad_input(&run_in(
+        &data,
+        &[
+            "data",
+            "remove",
+            "--domain",
+            "ics@17.1",
+            "--version",
+            "18.1",
+        ],
+    ));
+    assert!(
+        err.contains("--domain names release 17.1 and --version 18.1"),
+        "{err}"
+    );
+
+    let out = run_in(
+        &data,
+        &["data", "remove", "--domain", "ics@17.1", "--unverified"],
+    );
+    expect_success(&out);
+    assert!(
+        stderr(&out).contains("removed ics-attack 17.1 (STIX 2.1, unverified)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(verified.exists(), "the verified copy is kept");
+    assert!(!unverified.exists());
+    let err = expect_bad_input(&run_in(
+        &data,
+        &["data", "remove", "--domain", "ics@17.1", "--unverified"],
+    ));
+    assert!(
+        err.contains("no unverified stored ics-attack 17.1 to remove"),
+        "{err}"
+    );
+
+    let out = run_in(
+        &data,
+        &[
+            "data",
+            "remove",
+            "--domain",
+            "ics",
+            "--version",
+            "17.1",
+            "--verified",
+        ],
+    );
+    expect_success(&out);
+    assert!(!verified.exists());
+    assert_eq!(listed(&data), Vec::<serde_json::Value>::new());
+}
+
+/// A release that `fetch` has only in STIX 2.0 (PRE-ATT&CK) is suggested
+/// with `--stix-version 2.0`; one the pinned table does not have is not
+/// suggested at all.
+#[test]
+fn missing_data_suggests_a_fetch_that_works() {
+    let (_temp, data) = data_dir();
+    let err = expect_bad_input(&run_in(&data, &["data", "path", "--domain", "pre"]));
+    assert!(
+        err.contains("no pre-attack data is stored in")
+            && err.contains("run `attackmap fetch --domain pre --stix-version 2.0`"),
+        "{err}"
+    );
+    let err = expect_bad_input(&run_in(&data, &["data", "path", "--domain", "pre@6.3"]));
+    assert!(
+        err.contains("run `attackmap fetch --domain pre --version 6.3 --stix-version 2.0`"),
+        "{err}"
+    );
+    let err = expect_bad_input(&run_in(&data, &["data", "path", "--domain", "ics@17.1"]));
+    assert!(
+        err.contains("run `attackmap fetch --domain ics --version 17.1` "),
+        "{err}"
+    );
+    let err = expect_bad_input(&run_in(&data, &["map", "--data", "enterprise@99.0"]));
+    assert!(
+        err.contains("enterprise-attack 99.0 is no official release attackmap knows")
+            && err.contains("attackmap data add FILE")
+            && !err.contains("attackmap fetch"),
+        "{err}"
+    );
 }

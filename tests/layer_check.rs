@@ -444,3 +444,112 @@ fn json_output_names_a_file_that_cannot_be_read() {
     assert_eq!(entries[0]["file"], "missing-layer.json");
     assert_eq!(entries[1]["file"], faulty.to_str().unwrap());
 }
+
+/// Colours are checked against what Navigator and a browser read (hex with
+/// `#`, CSS names, rgb()/hsl()): words that are no colour are flagged like
+/// bad hex values, and a legend item with an empty label is dropped by
+/// Navigator.
+#[test]
+fn words_that_are_no_colour_and_empty_legend_labels_are_flagged() {
+    let model = example();
+    let findings = layer_check::check_file(&model, &layer_fixture("colours-layer.json")).unwrap();
+    assert_eq!(
+        summary(&findings),
+        pairs(&[
+            (Warning, "gradient.colors[0]"),
+            (Warning, "gradient.colors[3]"),
+            (Warning, "legendItems[0].color"),
+            (Warning, "legendItems[1].label"),
+            (Warning, "legendItems[3].label"),
+            (Warning, "legendItems[3].color"),
+            (Warning, "tacticRowBackground"),
+            (Warning, "techniques[0] (T1059.001, execution) color"),
+            (Warning, "techniques[3] (T1053.005, persistence) color"),
+        ])
+    );
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "'notacolor' is not a colour: write #rrggbb, a CSS colour name, rgb() or hsl(); Navigator cannot draw the gradient with it",
+            "'gren' is not a colour (did you mean green?): write #rrggbb, a CSS colour name, rgb() or hsl(); Navigator cannot draw the gradient with it",
+            "'zzz' is not a colour: write #rrggbb, a CSS colour name, rgb() or hsl(): Navigator drops the legend item",
+            "the label is empty: Navigator drops the legend item",
+            "the label is missing: Navigator drops the legend item",
+            "color is a number; it must be a colour string: Navigator drops the legend item",
+            "'light grey' is not a colour (did you mean lightgrey?): write #rrggbb, a CSS colour name, rgb() or hsl(); Navigator cannot paint the tactic row with it",
+            "'blah' is not a colour: write #rrggbb, a CSS colour name, rgb() or hsl(); Navigator ignores it (the cell keeps its score colour)",
+            "'ff6666' is not a colour: a hex colour starts with # (#ff6666); Navigator ignores it (the cell keeps its score colour)",
+        ]
+    );
+}
+
+/// Whole-file and whole-layer findings name `file` and `layers[1]`, not an
+/// empty field or a trailing dot.
+#[test]
+fn file_and_layer_findings_have_a_location() {
+    let model = example();
+    let empty = layer_check::check_value(&model, &serde_json::json!([]));
+    assert_eq!(summary(&empty), pairs(&[(Error, "file")]));
+    assert_eq!(empty[0].field, "file");
+    let scalar = layer_check::check_value(&model, &serde_json::json!("layer"));
+    assert_eq!(summary(&scalar), pairs(&[(Error, "file")]));
+    let array = layer_check::check_value(
+        &model,
+        &serde_json::json!([layer_with(serde_json::json!([])), 7]),
+    );
+    assert_eq!(summary(&array), pairs(&[(Error, "layers[1]")]));
+    assert_eq!(
+        array[0].message,
+        "not a layer: a number instead of a layer object (or an array of layers)"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.json");
+    std::fs::write(&file, "[]").unwrap();
+    let out = common::run(&["layer", "check", "--no-cache", "-q", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        common::stdout(&out),
+        format!(
+            "{}: error: file: the file is an empty array: it holds no layer\n",
+            file.display()
+        )
+    );
+}
+
+/// ICS tactic shortnames written with a domain suffix or underscores get
+/// the shortname they mean (ICS 18.1, skipped without `../shared`).
+#[test]
+fn ics_tactic_variants_get_a_suggestion() {
+    let Some(ics) = common::shared_file("attack/ics-attack-18.1.json") else {
+        return;
+    };
+    let model = common::map_files(&[ics]);
+    let layer = serde_json::json!({
+        "name": "ICS",
+        "versions": { "attack": "18.1", "navigator": "5.1.0", "layer": "4.5" },
+        "domain": "ics-attack",
+        "techniques": [
+            { "techniqueID": "T0800", "tactic": "inhibit-response-function-ics" },
+            { "techniqueID": "T0800", "tactic": "inhibit_response_function" },
+            { "techniqueID": "T0800", "tactic": "Inhibit Response Function" },
+            { "techniqueID": "T0800", "tactic": "inhibit-response-function" }
+        ]
+    });
+    let findings = layer_check::check_value(&model, &layer);
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    let expected = |t: &str| {
+        format!(
+            "'{t}' is not a tactic shortname of ics-attack in ATT&CK 18.1 (did you mean inhibit-response-function?): Navigator never shows this entry"
+        )
+    };
+    assert_eq!(
+        messages,
+        [
+            expected("inhibit-response-function-ics"),
+            expected("inhibit_response_function"),
+            expected("Inhibit Response Function"),
+        ]
+    );
+}

@@ -7,6 +7,7 @@
 mod common;
 
 use attackmap::model::{DetectionKind, Model};
+use attackmap::query::{self, Count, Filter, Resolved};
 
 struct Counts {
     techniques: usize,
@@ -237,6 +238,48 @@ fn three_domains_in_one_model() {
             t.technique_id
         );
     }
+    tactic_names_shared_by_domains(&model);
+}
+
+/// A tactic name three domains share is ambiguous for `show`, like a shared
+/// technique name; `--tactic` (a technique filter) takes all of them. The
+/// counts (22 enterprise + 11 mobile + 12 ICS live initial-access
+/// techniques) were counted in the raw JSON.
+fn tactic_names_shared_by_domains(model: &Model) {
+    let err = query::resolve(model, "Initial Access")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "'Initial Access' names several objects: tactic TA0001 (Initial Access, enterprise-attack), \
+         tactic TA0027 (Initial Access, mobile-attack), tactic TA0108 (Initial Access, ics-attack); give the ID"
+    );
+    let err = query::resolve(model, "execution").unwrap_err().to_string();
+    assert!(
+        err.contains("tactic TA0002 (Execution, enterprise-attack), tactic TA0041 (Execution, mobile-attack), tactic TA0104 (Execution, ics-attack)"),
+        "{err}"
+    );
+    let ics = query::resolve(model, "TA0108").unwrap();
+    assert!(matches!(ics, Resolved::Tactic(t) if t.domain == "ics-attack"));
+    assert_eq!(
+        model
+            .tactics_named("initial-access")
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        ["TA0001", "TA0027", "TA0108"]
+    );
+    let filter = Filter {
+        tactic: Some("Initial Access".to_string()),
+        ..Filter::default()
+    };
+    filter.validate(model).unwrap();
+    let all = query::top(model, Count::Groups, 0, &filter);
+    assert_eq!(all.len(), 22 + 11 + 12, "0 means all, across the domains");
+    let per_domain = |d: &str| all.iter().filter(|(t, _)| t.domains[0] == d).count();
+    assert_eq!(per_domain("enterprise-attack"), 22);
+    assert_eq!(per_domain("mobile-attack"), 11);
+    assert_eq!(per_domain("ics-attack"), 12);
 }
 
 /// The asset-side figures of an ICS release: the number of assets, of

@@ -310,3 +310,92 @@ fn markdown_summary_of_the_domain() {
     assert!(text.contains("| Groups using them | 169 |"), "{text}");
     assert!(text.contains("… and 99 more"), "{text}");
 }
+
+/// ICS 17.1 detections are data components without ATT&CK IDs: `show`
+/// prints each label once, Navigator metadata gives the label alone, and
+/// the CSV ID column holds the label (docs/reports.md) — one value per
+/// component, not an `ID name` pair of the same text.
+#[test]
+fn v17_data_components_without_ids_are_shown_once() {
+    let Some(ics) = common::shared_file("attack/ics-attack-17.1.json") else {
+        return;
+    };
+    let ics = ics.to_str().unwrap();
+    let labels = [
+        "Application Log: Application Log Content",
+        "Network Traffic: Network Traffic Content",
+        "Operational Databases: Device Alarm",
+    ];
+
+    let show = common::expect_success(&common::run(&[
+        "show",
+        "T0800",
+        "--stix",
+        ics,
+        "--no-cache",
+        "-q",
+    ]));
+    let detections: Vec<&str> = show
+        .lines()
+        .skip_while(|l| *l != "detections (3)")
+        .skip(1)
+        .take(3)
+        .collect();
+    assert_eq!(detections, labels.map(|l| format!("  {l}")));
+
+    let component = common::expect_success(&common::run(&[
+        "show",
+        labels[0],
+        "--stix",
+        ics,
+        "--no-cache",
+        "-q",
+    ]));
+    assert_eq!(
+        component.lines().next(),
+        Some("Application Log: Application Log Content (data component without an ATT&CK ID)")
+    );
+    assert!(!component.contains("data components ("), "{component}");
+
+    let layer = common::expect_success(&common::run(&[
+        "export",
+        "navigator",
+        "-t",
+        "T0800",
+        "--stix",
+        ics,
+        "--no-cache",
+        "-q",
+    ]));
+    let layer: Value = serde_json::from_str(&layer).unwrap();
+    let metadata: Vec<&str> = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["metadata"].as_array().unwrap())
+        .filter(|m| m["name"] == "detection")
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(layer["techniques"].as_array().unwrap().len(), 1);
+    assert_eq!(metadata, labels);
+
+    let csv = common::expect_success(&common::run(&[
+        "export",
+        "csv",
+        "-t",
+        "T0800",
+        "--columns",
+        "id,detection_ids,detection_count",
+        "--stix",
+        ics,
+        "--no-cache",
+        "-q",
+    ]));
+    assert_eq!(
+        csv.replace("\r\n", "\n"),
+        format!(
+            "ID,Detection IDs,Detection count\nT0800,{},3\n",
+            labels.join("; ")
+        )
+    );
+}

@@ -33,7 +33,12 @@ pub struct DataDirArg {
     /// Data directory where fetched releases are stored (default:
     /// $ATTACKMAP_DATA_DIR, else the platform's user data directory, e.g.
     /// ~/.local/share/attackmap).
-    #[arg(long = "data-dir", value_name = "DIR", env = "ATTACKMAP_DATA_DIR")]
+    #[arg(
+        long = "data-dir",
+        value_name = "DIR",
+        env = "ATTACKMAP_DATA_DIR",
+        hide_env_values = true
+    )]
     pub dir: Option<PathBuf>,
 }
 
@@ -104,18 +109,29 @@ pub struct PathArgs {
 /// Options of `data remove`.
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
-    /// The domain: enterprise, mobile, ics.
-    #[arg(long, value_name = "DOMAIN")]
+    /// The domain (enterprise, mobile, ics), with the release as
+    /// DOMAIN@VERSION (`ics@17.1`, `ics@all`) or given with --version.
+    #[arg(long, value_name = "DOMAIN[@VERSION]")]
     pub domain: String,
 
     /// The ATT&CK release to remove, or `all` for every stored release of
-    /// the domain.
+    /// the domain (instead of DOMAIN@VERSION).
     #[arg(long = "version", value_name = "VERSION")]
-    pub attack_version: String,
+    pub attack_version: Option<String>,
 
     /// Only files of this STIX version.
     #[arg(long, value_name = "VERSION")]
     pub stix_version: Option<String>,
+
+    /// Only the verified files (official releases), keeping unverified
+    /// copies of the same release.
+    #[arg(long, conflicts_with = "unverified")]
+    pub verified: bool,
+
+    /// Only the unverified files (imported with `data add --unverified`),
+    /// keeping the verified copy of the same release.
+    #[arg(long)]
+    pub unverified: bool,
 
     #[command(flatten)]
     pub data_dir: DataDirArg,
@@ -179,7 +195,7 @@ fn list(args: &ListArgs) -> Result<i32> {
         return write_stdout(&out).map(|()| EXIT_OK);
     }
     let mut table = Table::new(vec![
-        "domain", "version", "stix", "verified", "default", "size", "state", "added", "file",
+        "domain", "version", "stix", "verified", "default", "size", "state", "added", "path",
     ]);
     for entry in &entries {
         let text = |s: &str| Cell::Text(s.to_string());
@@ -192,7 +208,7 @@ fn list(args: &ListArgs) -> Result<i32> {
             text(&human_size(entry.size)),
             text(store.file_state(entry).as_str()),
             text(entry.added.get(..10).unwrap_or(&entry.added)),
-            text(&entry.file),
+            Cell::Whole(store.path_of(entry)?.display().to_string()),
         ]);
     }
     table.print(args.format)?;
@@ -242,22 +258,30 @@ fn path(args: &PathArgs) -> Result<i32> {
 }
 
 fn remove(args: &RemoveArgs) -> Result<i32> {
-    let store = args.data_dir.store()?;
     let spec = DataSpec::parse(&args.domain)?;
-    let all = args.attack_version.eq_ignore_ascii_case("all");
+    let version = removal_version(&spec, args.attack_version.as_deref())?;
+    let store = args.data_dir.store()?;
+    let all = version.eq_ignore_ascii_case("all");
     let matches = |e: &Entry| {
         e.domain == spec.domain
-            && (all || compare_versions(&e.attack_version, &args.attack_version).is_eq())
+            && (all || compare_versions(&e.attack_version, &version).is_eq())
             && args
                 .stix_version
                 .as_deref()
                 .is_none_or(|s| e.stix_version == s)
+            && (!args.verified || e.verified)
+            && (!args.unverified || !e.verified)
     };
     let removed = store.remove(|e| !matches(e))?;
     if removed.is_empty() {
+        let which = match (args.verified, args.unverified) {
+            (true, _) => " verified",
+            (_, true) => " unverified",
+            _ => "",
+        };
         return Err(Error::Invalid(format!(
-            "no stored {} {} to remove (see `attackmap data list`)",
-            spec.domain, args.attack_version
+            "no{which} stored {} {version} to remove (see `attackmap data list`)",
+            spec.domain
         )));
     }
     if !args.quiet {
@@ -266,6 +290,24 @@ fn remove(args: &RemoveArgs) -> Result<i32> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The release `data remove` removes: the one of `--domain DOMAIN@VERSION`
+/// or of `--version`; both must agree, and one is needed.
+fn removal_version(spec: &DataSpec, flag: Option<&str>) -> Result<String> {
+    match (spec.version.as_deref(), flag) {
+        (Some(a), Some(b)) if !(a.eq_ignore_ascii_case(b) || compare_versions(a, b).is_eq()) => {
+            Err(Error::Invalid(format!(
+                "--domain names release {a} and --version {b}; give the release once"
+            )))
+        }
+        (Some(v), _) | (None, Some(v)) => Ok(v.to_string()),
+        (None, None) => Err(Error::Invalid(format!(
+            "say which release of {} to remove: --domain {}@VERSION (or --version VERSION; `all` for every release)",
+            spec.domain,
+            spec.domain.trim_end_matches("-attack")
+        ))),
+    }
 }
 
 /// A size for people: `3.5 MB`, `812 kB`, `96 B` (decimal units).

@@ -76,7 +76,12 @@ pub struct ExportArgs {
 
     /// A template directory: its files shadow the built-in templates of the
     /// same name (see `attackmap templates eject`).
-    #[arg(long, value_name = "DIR", env = "ATTACKMAP_TEMPLATE_DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ATTACKMAP_TEMPLATE_DIR",
+        hide_env_values = true
+    )]
     pub template_dir: Option<PathBuf>,
 
     /// What a technique's score counts. groups, software, campaigns,

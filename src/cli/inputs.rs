@@ -38,7 +38,13 @@ pub struct InputArgs {
 
     /// Data directory of `attackmap fetch` (default: $ATTACKMAP_DATA_DIR,
     /// else the platform's user data directory, e.g. ~/.local/share/attackmap).
-    #[arg(long, value_name = "DIR", env = "ATTACKMAP_DATA_DIR", global = true)]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ATTACKMAP_DATA_DIR",
+        hide_env_values = true,
+        global = true
+    )]
     pub data_dir: Option<PathBuf>,
 
     /// Read the model from a file written by `attackmap map --out` instead of
@@ -48,7 +54,13 @@ pub struct InputArgs {
 
     /// Cache directory (default: $ATTACKMAP_CACHE_DIR, else the platform's
     /// user cache directory, e.g. ~/.cache/attackmap).
-    #[arg(long, value_name = "DIR", env = "ATTACKMAP_CACHE_DIR", global = true)]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ATTACKMAP_CACHE_DIR",
+        hide_env_values = true,
+        global = true
+    )]
     pub cache_dir: Option<PathBuf>,
 
     /// Do not read or write the cache.

@@ -30,12 +30,14 @@ pub enum Cell {
     Int(usize),
     /// Several values.
     List(Vec<String>),
+    /// Text never cut in text tables: a path people copy.
+    Whole(String),
 }
 
 impl Cell {
     fn text(&self, separator: &str) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Whole(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::List(items) => items.join(separator),
         }
@@ -46,13 +48,15 @@ impl Cell {
     fn csv(&self) -> String {
         match self {
             Cell::Int(n) => n.to_string(),
-            Cell::Text(_) | Cell::List(_) => guard_formula(&self.text("; ")).into_owned(),
+            Cell::Text(_) | Cell::Whole(_) | Cell::List(_) => {
+                guard_formula(&self.text("; ")).into_owned()
+            }
         }
     }
 
     fn json(&self) -> Value {
         match self {
-            Cell::Text(s) => Value::String(s.clone()),
+            Cell::Text(s) | Cell::Whole(s) => Value::String(s.clone()),
             Cell::Int(n) => Value::from(*n),
             Cell::List(items) => Value::from(items.clone()),
         }
@@ -68,7 +72,8 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// Widest a text-table cell may be before it is cut.
+/// Widest a text-table cell may be before it is cut ([`Cell::Whole`]
+/// never is).
 const MAX_CELL_WIDTH: usize = 72;
 
 impl Table {
@@ -97,7 +102,10 @@ impl Table {
             .iter()
             .map(|row| {
                 row.iter()
-                    .map(|c| truncate(&c.text(", "), MAX_CELL_WIDTH))
+                    .map(|c| match c {
+                        Cell::Whole(s) => s.clone(),
+                        other => truncate(&other.text(", "), MAX_CELL_WIDTH),
+                    })
                     .collect()
             })
             .collect();

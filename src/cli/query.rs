@@ -41,7 +41,8 @@ pub struct FilterArgs {
     /// Only techniques on this platform (as the data names it).
     #[arg(long)]
     pub platform: Option<String>,
-    /// Only techniques of this domain (enterprise-attack, mobile-attack, ics-attack).
+    /// Only techniques of this domain (enterprise-attack, mobile-attack,
+    /// ics-attack, or enterprise, mobile, ics).
     #[arg(long)]
     pub domain: Option<String>,
     /// Include revoked techniques.

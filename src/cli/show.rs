@@ -203,7 +203,9 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             };
             info_text(&mut r, kind, &d.info);
             r.field("analytics", d.analytics.join(", "));
-            r.list("data components", &d.data_components, named);
+            if d.kind == DetectionKind::DetectionStrategy {
+                r.list("data components", &d.data_components, named);
+            }
             r.list("detects", &d.techniques, technique_ref);
         }
         Resolved::Asset(a) => asset_text(&mut r, a),
@@ -255,8 +257,36 @@ fn how_related(relation: Relation, via_campaigns: &[NamedRef]) -> String {
     format!("{} via {}", relation.as_str(), via.join(", "))
 }
 
+/// `DC0032     Process Creation`; an object without an ATT&CK ID (a v17
+/// data component, whose ID is its `Data Source: Data Component` label)
+/// shows that label once.
 fn named(n: &NamedRef) -> String {
-    format!("{:<10} {}", n.id, n.name)
+    id_and_name(&n.id, &n.name)
+}
+
+/// `ID         name`, or the name alone when the ID is the name (a v17 data
+/// component without an ATT&CK ID).
+fn id_and_name(id: &str, name: &str) -> String {
+    if id == name {
+        name.to_string()
+    } else {
+        format!("{id:<10} {name}")
+    }
+}
+
+/// A technique's detection: `DET0455    Name  [data components: …]` for a
+/// detection strategy; a data component (the component itself) without
+/// the bracket, and once by its label when it has no ATT&CK ID.
+fn detection_line(d: &DetectionRef) -> String {
+    if !d.has_attack_id() {
+        return d.name.clone();
+    }
+    let line = id_and_name(&d.id, &d.name);
+    if d.kind == DetectionKind::DataComponent {
+        return line;
+    }
+    let components: Vec<&str> = d.data_components.iter().map(|c| c.name.as_str()).collect();
+    format!("{line}  [data components: {}]", components.join(", "))
 }
 
 /// The procedure example of a group's direct use of a technique, read
@@ -297,7 +327,11 @@ fn technique_ref(t: &TechniqueRef) -> String {
 }
 
 fn info_text(r: &mut Report, kind: &str, info: &ObjectInfo) {
-    r.line(format!("{} {} ({kind})", info.id, info.name));
+    if info.id == info.name {
+        r.line(format!("{} ({kind} without an ATT&CK ID)", info.name));
+    } else {
+        r.line(format!("{} {} ({kind})", info.id, info.name));
+    }
     r.field(
         "status",
         status(info.revoked, info.deprecated, info.revoked_by.as_deref()),
@@ -371,15 +405,7 @@ fn technique_text(r: &mut Report, model: &Model, t: &Technique, procedures: bool
     };
     r.list("campaigns", &t.campaigns, related);
     r.list("mitigations", &t.mitigations, related);
-    r.list("detections", &t.detections, |d| {
-        let components: Vec<&str> = d.data_components.iter().map(|c| c.name.as_str()).collect();
-        format!(
-            "{:<10} {}  [data components: {}]",
-            d.id,
-            d.name,
-            components.join(", ")
-        )
-    });
+    r.list("detections", &t.detections, detection_line);
     if !t.assets.is_empty() || t.domains.iter().any(|d| d == "ics-attack") {
         r.list("targets", &t.assets, named);
     }

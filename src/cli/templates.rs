@@ -29,7 +29,12 @@ pub enum TemplatesCommand {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Template directory whose files shadow the built-in templates.
-    #[arg(long, value_name = "DIR", env = "ATTACKMAP_TEMPLATE_DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ATTACKMAP_TEMPLATE_DIR",
+        hide_env_values = true
+    )]
     pub template_dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -43,7 +48,12 @@ pub struct ShowArgs {
     #[arg(value_name = "NAME")]
     pub name: String,
     /// Template directory whose files shadow the built-in templates.
-    #[arg(long, value_name = "DIR", env = "ATTACKMAP_TEMPLATE_DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ATTACKMAP_TEMPLATE_DIR",
+        hide_env_values = true
+    )]
     pub template_dir: Option<PathBuf>,
 }
 

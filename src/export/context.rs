@@ -553,9 +553,15 @@ impl<'a> RelatedContext<'a> {
         }
     }
 
-    /// `Cobalt Strike (S0154)`.
+    /// `Cobalt Strike (S0154)`; the name alone when it is the ID (a v17
+    /// data component without an ATT&CK ID: `Application Log: Application
+    /// Log Content`).
     pub fn label(&self) -> String {
-        format!("{} ({})", self.name, self.id)
+        if self.id == self.name {
+            self.name.to_string()
+        } else {
+            format!("{} ({})", self.name, self.id)
+        }
     }
 }
 

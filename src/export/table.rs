@@ -817,7 +817,7 @@ static TECHNIQUE_COLUMNS: &[Column] = &[
         "detection_ids",
         "Detection IDs",
         false,
-        "IDs of those detections (DET0455)",
+        "IDs of those detections (DET0455); a data component of ATT&CK 17 or older has no ATT&CK ID and is given by its Data Source: Data Component label",
         |t| ids(&t.detections, |d| &d.id)
     ),
     col!(
@@ -973,7 +973,7 @@ static PAIR_COLUMNS: &[Column] = &[
         "object_id",
         "Object ID",
         true,
-        "the related object's ATT&CK ID",
+        "the related object's ATT&CK ID (the Data Source: Data Component label of a data component of ATT&CK 17 or older, which has none)",
         |p| Cell::text(p.id)
     ),
     col!(
