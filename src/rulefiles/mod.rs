@@ -6,6 +6,7 @@
 //! a finding ([`Severity`]) and the unified diff of a fix ([`diff`]).
 
 pub mod diff;
+pub mod invisible;
 pub mod walk;
 pub mod yaml_list;
 

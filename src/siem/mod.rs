@@ -17,6 +17,7 @@ pub mod ids;
 pub mod json_pos;
 pub mod release;
 pub mod sentinel;
+pub mod shape;
 pub mod splunk;
 pub mod yaml;
 
