@@ -288,6 +288,20 @@ fn bad_input_is_reported_and_left_untouched() {
     let report = siem::check_file(&release, &siem_fixture("bad/broken.toml"));
     assert_eq!(report.findings[0].column, Some(15));
     assert!(report.fixed.is_none());
+    // A duplicate key is reported at its second copy, not at the start of
+    // its mapping.
+    let report = siem::check_file(&release, &siem_fixture("bad/duplicate-key.yml"));
+    let f = &report.findings[0];
+    assert_eq!(
+        (f.line, f.column, f.kind),
+        (Some(11), Some(3), InvalidSyntax)
+    );
+    assert!(
+        f.to_string().ends_with(
+            "duplicate-key.yml:11:3: error: invalid YAML: tags: duplicate entry with key \"mitre_attack_id\"; file left untouched"
+        ),
+        "{f}"
+    );
 }
 
 #[test]

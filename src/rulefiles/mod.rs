@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod invisible;
 pub mod walk;
+pub mod yaml_error;
 pub mod yaml_list;
 
 use std::fmt;

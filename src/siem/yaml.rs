@@ -44,10 +44,12 @@ impl ListField {
     }
 }
 
-/// Parses a file's YAML documents; the error is serde_yaml's.
-pub fn parse(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
+/// Parses a file's YAML documents; the error is serde_yaml's, with the
+/// index (from 0) of the document it was met in.
+pub fn parse(text: &str) -> Result<Vec<Value>, (usize, serde_yaml::Error)> {
     serde_yaml::Deserializer::from_str(text)
-        .map(Value::deserialize)
+        .enumerate()
+        .map(|(i, d)| Value::deserialize(d).map_err(|e| (i, e)))
         .collect()
 }
 
@@ -248,7 +250,8 @@ pub fn verify(
     new_text: &str,
     changed: &[(Vec<String>, Option<Vec<String>>)],
 ) -> Result<(), String> {
-    let docs = parse(new_text).map_err(|e| format!("the fixed text is not valid YAML ({e})"))?;
+    let docs =
+        parse(new_text).map_err(|(_, e)| format!("the fixed text is not valid YAML ({e})"))?;
     let [new] = docs.as_slice() else {
         return Err(format!(
             "the fixed text has {} documents instead of 1",
