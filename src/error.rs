@@ -387,6 +387,26 @@ impl Error {
         }
     }
 
+    /// Wraps a `serde_yaml` error met reading document `doc` (from 0) of
+    /// `text`, the content of `path`: the position of a duplicate key is
+    /// that of its second copy, an alias bomb's that of the document's
+    /// first alias (see [`crate::rulefiles::yaml_error`]).
+    pub fn yaml_in(
+        path: impl Into<PathBuf>,
+        text: &str,
+        doc: usize,
+        err: &serde_yaml::Error,
+    ) -> Error {
+        let (line, column, more) =
+            crate::rulefiles::yaml_error::yaml_error_position(text, doc, err);
+        Error::Yaml {
+            path: path.into(),
+            line,
+            column,
+            message: format!("{}{more}", strip_yaml_positions(&err.to_string())),
+        }
+    }
+
     /// Wraps a `serde_json` error for `path`, whose content is `bytes`,
     /// keeping line and column (see [`json_position`]).
     pub fn json(path: impl Into<PathBuf>, bytes: &[u8], err: &serde_json::Error) -> Error {

@@ -288,6 +288,20 @@ fn bad_input_is_reported_and_left_untouched() {
     let report = siem::check_file(&release, &siem_fixture("bad/broken.toml"));
     assert_eq!(report.findings[0].column, Some(15));
     assert!(report.fixed.is_none());
+    // A duplicate key is reported at its second copy, not at the start of
+    // its mapping.
+    let report = siem::check_file(&release, &siem_fixture("bad/duplicate-key.yml"));
+    let f = &report.findings[0];
+    assert_eq!(
+        (f.line, f.column, f.kind),
+        (Some(11), Some(3), InvalidSyntax)
+    );
+    assert!(
+        f.to_string().ends_with(
+            "duplicate-key.yml:11:3: error: invalid YAML: tags: duplicate entry with key \"mitre_attack_id\"; file left untouched"
+        ),
+        "{f}"
+    );
 }
 
 #[test]
@@ -487,13 +501,14 @@ fn check_and_fix_from_the_command_line() {
 #[test]
 fn findings_in_odd_yaml_lists_point_at_their_item() {
     let model = example();
-    // A number, an anchored item, its alias and a block scalar: each
-    // finding on its item's line, not on the key's (7); nothing editable.
+    // A number (of the wrong type), an anchored item, its alias and a
+    // block scalar: each finding on its item's line, not on the key's (7);
+    // nothing editable.
     assert_eq!(
         kinds(&model, "splunk/odd-shapes.yml"),
         [
             (None, Error, NotEditable, false),
-            (Some(9), Error, MalformedId, false),
+            (Some(9), Error, WrongType, false),
             (Some(10), Error, UnknownTechnique, false),
             (Some(11), Error, UnknownTechnique, false),
             (Some(13), Error, Revoked, false),
@@ -549,4 +564,208 @@ fn siem_fix_reports_a_failed_write_once_and_does_not_count_it() {
     assert_eq!(file["findings"]["remaining"], serde_json::json!([]));
     assert_eq!(value["summary"]["fixed_findings"], 4);
     assert_eq!(value["summary"]["changed_files"], 1);
+}
+
+/// A finding as (line, kind, message).
+type Said = (Option<usize>, FindingKind, String);
+
+/// Each finding as (line, kind, message), and the report's fixed text.
+fn findings_of(model: &Model, relative: &str) -> (Vec<Said>, Option<String>) {
+    let release = Release::new(model);
+    let report = siem::check_file(&release, &siem_fixture(relative));
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| (f.line, f.kind, f.message.clone()))
+        .collect();
+    (findings, report.fixed)
+}
+
+const BY_HAND: &str = "; fix by hand (siem fix does not touch a field of the wrong type)";
+
+#[test]
+fn elastic_fields_of_the_wrong_type_are_errors_and_never_rewritten() {
+    let model = example();
+    // `technique` a string and the tactic's `id` a number: two errors at
+    // their lines (not "tactic id is missing"), and no fix at all (the fix
+    // used to delete the `technique` line and rewrite `id = 5`).
+    let (findings, fixed) = findings_of(&model, "elastic/wrong-types.toml");
+    assert_eq!(
+        findings,
+        [
+            (
+                Some(16),
+                WrongType,
+                format!(
+                    "`technique` must be an array of tables [[rule.threat.technique]], found a string (T1059.001){BY_HAND}"
+                )
+            ),
+            (
+                Some(18),
+                WrongType,
+                format!("`tactic.id` must be a string, found an integer (5){BY_HAND}")
+            ),
+        ]
+    );
+    assert_eq!(fixed, None);
+    // With a right `id`, a revoked ID written as a string is still an error.
+    let (findings, fixed) = findings_of(&model, "elastic/technique-string.toml");
+    assert_eq!(
+        findings,
+        [(
+            Some(16),
+            WrongType,
+            format!(
+                "`technique` must be an array of tables [[rule.threat.technique]], found a string (T1086){BY_HAND}"
+            )
+        )]
+    );
+    assert_eq!(fixed, None);
+    let (findings, fixed) = findings_of(&model, "elastic/threat-string.toml");
+    assert_eq!(
+        findings,
+        [(
+            Some(7),
+            WrongType,
+            format!(
+                "`threat` must be an array of tables [[rule.threat]], found a string (T1086){BY_HAND}"
+            )
+        )]
+    );
+    assert_eq!(fixed, None);
+}
+
+#[test]
+fn elastic_blocks_with_a_key_attackmap_does_not_know_are_not_rewritten() {
+    let model = example();
+    let (findings, fixed) = findings_of(&model, "elastic/unknown-key.toml");
+    let kinds: Vec<(Option<usize>, FindingKind)> = findings.iter().map(|f| (f.0, f.1)).collect();
+    assert_eq!(kinds, [(None, NotEditable), (Some(18), WrongTactic)]);
+    assert!(
+        findings[0]
+            .2
+            .contains("hold a key attackmap does not know (`note`, line 16)"),
+        "{}",
+        findings[0].2
+    );
+    assert_eq!(fixed, None);
+}
+
+#[test]
+fn yaml_fields_of_the_wrong_type_are_errors_left_alone() {
+    let model = example();
+    let (findings, fixed) = findings_of(&model, "sentinel/wrong-types.yaml");
+    assert_eq!(
+        findings,
+        [
+            (
+                Some(11),
+                WrongType,
+                format!("`tactics` must be a list of strings, found a string (Execution){BY_HAND}")
+            ),
+            (
+                Some(12),
+                WrongType,
+                format!(
+                    "`relevantTechniques` must be a list of strings, found a mapping (T1086: yes){BY_HAND}"
+                )
+            ),
+        ]
+    );
+    assert_eq!(fixed, None);
+    let (findings, fixed) = findings_of(&model, "splunk/wrong-types.yml");
+    assert_eq!(
+        findings,
+        [(
+            Some(7),
+            WrongType,
+            format!(
+                "`tags.mitre_attack_id` must be a list of strings, found a mapping (T1086: 1){BY_HAND}"
+            )
+        )]
+    );
+    assert_eq!(fixed, None);
+    // A number among the tactics is left as it is (and no tactic is added
+    // while the tactics are not all understood); the revoked technique in
+    // the other list is still replaced.
+    let (findings, fixed) = findings_of(&model, "sentinel/wrong-items.yaml");
+    let kinds: Vec<(Option<usize>, FindingKind)> = findings.iter().map(|f| (f.0, f.1)).collect();
+    assert_eq!(kinds, [(Some(10), WrongType), (Some(12), Revoked)]);
+    assert_eq!(
+        findings[0].2,
+        format!("`tactics[2]` must be a string, found a number (5){BY_HAND}")
+    );
+    let original = std::fs::read_to_string(siem_fixture("sentinel/wrong-items.yaml")).unwrap();
+    assert_eq!(
+        fixed.as_deref(),
+        Some(original.replace("  - T1086\n", "  - T1059.001\n").as_str())
+    );
+}
+
+#[test]
+fn arm_fields_of_the_wrong_type_and_duplicate_keys_are_errors() {
+    let model = example();
+    let (findings, _) = findings_of(&model, "arm/wrong-types.json");
+    assert_eq!(
+        findings,
+        [
+            (
+                Some(10),
+                WrongType,
+                format!("`tactics` must be an array of strings, found a number (5){BY_HAND}")
+            ),
+            (
+                Some(11),
+                WrongType,
+                format!(
+                    "`techniques` must be an array of strings, found an object ({{\"T1086\":1}}){BY_HAND}"
+                )
+            ),
+        ]
+    );
+    let (findings, _) = findings_of(&model, "arm/duplicate-key.json");
+    assert_eq!(
+        findings,
+        [(
+            Some(10),
+            DuplicateKey,
+            "`tactics` appears 2 times in properties; JSON readers keep only one of them (attackmap and serde_json the last, line 12), so this one is ignored; fix by hand".to_string()
+        )]
+    );
+}
+
+#[test]
+fn siem_fix_leaves_wrong_types_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "elastic/wrong-types.toml",
+        "elastic/technique-string.toml",
+        "elastic/threat-string.toml",
+        "sentinel/wrong-types.yaml",
+        "splunk/wrong-types.yml",
+        "arm/wrong-types.json",
+        "arm/duplicate-key.json",
+    ];
+    for name in names {
+        let to = dir.path().join(name.replace('/', "-"));
+        std::fs::copy(siem_fixture(name), &to).unwrap();
+    }
+    let target = dir.path().to_str().unwrap();
+    let check = run(&["siem", "check", target, "-q"]);
+    assert_eq!(check.status.code(), Some(1));
+    let dry = run(&["siem", "fix", target, "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(1));
+    assert!(!stdout(&dry).contains("\n+"), "{}", stdout(&dry));
+    let fix = run(&["siem", "fix", target]);
+    assert_eq!(fix.status.code(), Some(1));
+    for name in names {
+        let to = dir.path().join(name.replace('/', "-"));
+        assert_eq!(
+            std::fs::read(&to).unwrap(),
+            std::fs::read(siem_fixture(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let err = String::from_utf8_lossy(&fix.stderr);
+    assert!(err.contains("0 findings"), "{err}");
 }

@@ -159,6 +159,16 @@ fn each_fixture_has_exactly_its_findings() {
             ],
         ),
         (
+            "invisible.yml",
+            &[
+                "9:warning:malformed:replace",
+                "10:warning:malformed:replace",
+                "11:warning:malformed:replace",
+                "12:error:malformed",
+                "13:error:invalid-tag",
+            ],
+        ),
+        (
             "malformed.yml",
             &[
                 "9:warning:malformed:replace",
@@ -255,6 +265,29 @@ fn messages(model: &Model, relative: &str) -> Vec<String> {
     let judge = Judge::new(model);
     let report = check::check_file(&judge, &fixture(relative));
     report.findings.iter().map(|f| f.to_string()).collect()
+}
+
+#[test]
+fn invisible_characters_are_printed_escaped_and_lookalikes_never_fixed() {
+    let m = messages(v18(), "sigma/rules/invisible.yml");
+    let tail: Vec<&str> = m.iter().map(|l| l.split_once(".yml:").unwrap().1).collect();
+    assert_eq!(
+        tail,
+        [
+            "9: warning: attack.t1059\\u{200b}: invisible characters around the tag; the tag is attack.t1059 (fix: replace with attack.t1059)",
+            "10: warning: \\u{200b}attack.t1053: invisible characters around the tag; the tag is attack.t1053 (fix: replace with attack.t1053)",
+            "11: warning: attack\u{ff0e}t1053.005: fullwidth characters; the tag is attack.t1053.005 (fix: replace with attack.t1053.005)",
+            "12: error: attack.\u{442}1059.001: characters of another script that look like ASCII (\u{442} (U+0442)); it looks like attack.t1059.001 but is not that tag, and a lookalike is a guess: not fixed automatically, fix by hand",
+            "13: error: attack.t10\\u{200b}59: not an ATT&CK tag (expected attack.t####, attack.t####.###, a tactic shortname such as attack.execution, or attack.g####, attack.s####, attack.m####, attack.ds####); it holds an invisible character inside, which attackmap does not remove (fix by hand)",
+        ]
+    );
+    // The tag as written is kept raw in the finding's data.
+    let judge = Judge::new(v18());
+    let report = check::check_file(&judge, &fixture("sigma/rules/invisible.yml"));
+    assert_eq!(
+        report.findings[0].tag.as_deref(),
+        Some("attack.t1059\u{200b}")
+    );
 }
 
 #[test]
@@ -415,6 +448,34 @@ fn rules_of_a_file_are_readable_for_other_commands() {
     );
     assert!(judge.live_technique("T1064").is_none(), "deprecated");
     assert!(judge.live_technique("T9999").is_none());
+}
+
+#[test]
+fn yaml_errors_have_their_real_line_and_column() {
+    let judge = Judge::new(v18());
+    let said = |name: &str| {
+        let report = check::check_file(&judge, &fixture(&format!("sigma/bad/{name}")));
+        let f = &report.findings[0];
+        assert_eq!(f.kind, FindingKind::InvalidYaml, "{name}");
+        let text = f.to_string();
+        text.split_once(name).unwrap().1.to_string()
+    };
+    // serde_yaml reports a duplicate key at the start of its mapping (1:1
+    // for `tags`): the second copy is where it is.
+    assert_eq!(
+        said("duplicate-tags.yml"),
+        ":14:1: error: invalid YAML: duplicate entry with key \"tags\"; file left untouched"
+    );
+    assert_eq!(
+        said("duplicate-nested.yml"),
+        ":6:59: error: invalid YAML: logsource: duplicate entry with key \"product\"; file left untouched"
+    );
+    // An alias bomb has no position from serde_yaml: the first alias of
+    // the document (not the `*` in a quoted string or a comment before it).
+    assert_eq!(
+        said("alias-bomb.yml"),
+        ":13:14: error: invalid YAML: repetition limit exceeded (the document's aliases expand to too many values, as in an alias bomb; its first alias is here); file left untouched"
+    );
 }
 
 #[test]

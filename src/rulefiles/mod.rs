@@ -6,7 +6,9 @@
 //! a finding ([`Severity`]) and the unified diff of a fix ([`diff`]).
 
 pub mod diff;
+pub mod invisible;
 pub mod walk;
+pub mod yaml_error;
 pub mod yaml_list;
 
 use std::fmt;

@@ -17,7 +17,11 @@ use crate::export::templates::{is_subtechnique_id, parent_id};
 
 use super::Outcome;
 use super::finding::{FindingKind, Note, Severity};
-use super::json_pos::{Located, locate};
+use super::json_pos::{Located, Node, locate};
+use super::shape::{json_kind, wrong_type};
+
+/// The ATT&CK keys of an alert rule's properties.
+const ATTACK_KEYS: [&str; 3] = ["tactics", "techniques", "subTechniques"];
 use super::release::Release;
 
 /// The properties of one alert rule, with the located value of the same
@@ -102,6 +106,71 @@ impl ArmRule<'_> {
             .unwrap_or_default()
     }
 
+    /// `wrong-type` errors for ATT&CK fields that are not arrays of
+    /// strings, and `duplicate-key` errors for an ATT&CK key written twice.
+    fn shape_notes(&self) -> Vec<Note> {
+        let mut notes = Vec::new();
+        for key in ATTACK_KEYS {
+            let located = self.at.and_then(|a| a.get(key));
+            let line = located.map(|l| l.line).or(self.line());
+            match self.props.get(key) {
+                None => {}
+                Some(Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_string()) {
+                        let at = located.and_then(|l| l.item(i)).map(|l| l.line).or(line);
+                        notes.push(wrong_type(
+                            at,
+                            &format!("{key}[{}]", i + 1),
+                            "a string",
+                            json_kind(item),
+                            &item.to_string(),
+                        ));
+                    }
+                }
+                Some(other) => notes.push(wrong_type(
+                    line,
+                    key,
+                    "an array of strings",
+                    json_kind(other),
+                    &other.to_string(),
+                )),
+            }
+            notes.extend(self.duplicates(key));
+        }
+        notes
+    }
+
+    /// An error for each earlier copy of `key` in `properties` (serde_json
+    /// keeps the last).
+    fn duplicates(&self, key: &str) -> Vec<Note> {
+        let Some(Node::Object(members)) = self.at.map(|a| &a.node) else {
+            return Vec::new();
+        };
+        let lines: Vec<usize> = members
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.line)
+            .collect();
+        let Some((last, earlier)) = lines.split_last() else {
+            return Vec::new();
+        };
+        earlier
+            .iter()
+            .map(|line| {
+                Note::new(
+                    Some(*line),
+                    Severity::Error,
+                    FindingKind::DuplicateKey,
+                    format!(
+                        "`{key}` appears {} times in properties; JSON readers keep only one of them (attackmap and serde_json the last, line {last}), so this one is ignored; fix by hand",
+                        lines.len()
+                    ),
+                )
+                .about(key)
+            })
+            .collect()
+    }
+
     /// The line of the rule's `properties`.
     fn line(&self) -> Option<usize> {
         self.at.map(|a| a.line)
@@ -130,7 +199,10 @@ fn check_rule(release: &Release<'_>, rule: &ArmRule<'_>, notes: &mut Vec<Note>) 
     let techniques = rule.strings("techniques");
     let subs = rule.strings("subTechniques");
     let tactics = rule.strings("tactics");
-    if techniques.is_empty() && subs.is_empty() && tactics.is_empty() {
+    let shape = rule.shape_notes();
+    let wrong = !shape.is_empty();
+    notes.extend(shape);
+    if !wrong && techniques.is_empty() && subs.is_empty() && tactics.is_empty() {
         notes.push(Note::new(
             rule.line(),
             Severity::Info,
@@ -195,7 +267,8 @@ fn check_rule(release: &Release<'_>, rule: &ArmRule<'_>, notes: &mut Vec<Note>) 
             }
         }
     }
-    if unknown_tactic {
+    if unknown_tactic || wrong {
+        // Which tactics the rule lists is not known for sure.
         return;
     }
     for (t, line) in live {

@@ -48,6 +48,8 @@ struct Field {
     value: Option<String>,
     span: Option<Range<usize>>,
     line: usize,
+    /// Present but not a string (noted as `wrong-type`).
+    wrong: bool,
 }
 
 /// An `{id, name, reference}` table as written.
@@ -135,41 +137,196 @@ impl RawEntry {
     }
 }
 
-/// The tables (array of tables or inline tables) of an item, each with
-/// the offset of its header when it has one.
-fn tables(item: &Item) -> Vec<(&dyn TableLike, Option<usize>)> {
-    let header = |t: &Table| t.span().map(|s| s.start);
-    match item {
-        Item::ArrayOfTables(a) => a.iter().map(|t| (t as &dyn TableLike, header(t))).collect(),
-        Item::Value(v) => v
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_inline_table().map(|t| (t as &dyn TableLike, None)))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Item::Table(t) => vec![(t as &dyn TableLike, header(t))],
-        Item::None => Vec::new(),
+/// The keys each table of `rule.threat` may hold; anything else is kept
+/// as written and stops the blocks from being rewritten.
+const ENTRY_KEYS: [&str; 3] = ["framework", "tactic", "technique"];
+const TECHNIQUE_KEYS: [&str; 4] = ["id", "name", "reference", "subtechnique"];
+const REF_KEYS: [&str; 3] = ["id", "name", "reference"];
+
+/// `rule.threat` as written: the blocks, the fields of the wrong type
+/// (error notes: no fix is planned while there is one), the keys attackmap
+/// does not know, and both as text for the safety check.
+#[derive(Debug, Default)]
+struct Threat {
+    entries: Vec<RawEntry>,
+    wrong: Vec<Note>,
+    unknown: Vec<(usize, String)>,
+    foreign: Vec<String>,
+}
+
+/// Reads `rule.threat` with positions and types.
+struct Reader<'l> {
+    lines: &'l LineIndex,
+    threat: Threat,
+}
+
+impl Reader<'_> {
+    /// The line of an item (its header or value), else `fallback`.
+    fn line_of(&self, item: &Item, fallback: usize) -> usize {
+        item.span().map_or(fallback, |s| self.lines.line(s.start))
+    }
+
+    /// Notes an item of the wrong type and keeps it as foreign text.
+    fn wrong(&mut self, key: &str, item: &Item, want: &str, line: usize) {
+        let written = item.as_value().map(value_text).unwrap_or_default();
+        self.threat.wrong.push(super::shape::wrong_type(
+            Some(line),
+            key,
+            want,
+            super::shape::toml_kind(item),
+            &written,
+        ));
+        self.threat
+            .foreign
+            .push(format!("{key} = {}", item_json(item)));
+    }
+
+    /// The keys of `table` not in `known`, kept as foreign.
+    fn unknown_keys(&mut self, table: &dyn TableLike, known: &[&str], fallback: usize) {
+        for (key, item) in table.iter().filter(|(k, _)| !known.contains(k)) {
+            let line = self.line_of(item, fallback);
+            self.threat.unknown.push((line, key.to_string()));
+            self.threat
+                .foreign
+                .push(format!("{key} = {}", item_json(item)));
+        }
+    }
+
+    /// The tables of an array of tables (or an array of inline tables),
+    /// each with its line; anything else is of the wrong type.
+    fn tables<'d>(
+        &mut self,
+        table: &'d dyn TableLike,
+        key: &str,
+        header: &str,
+        fallback: usize,
+    ) -> Vec<(&'d dyn TableLike, usize)> {
+        let Some(item) = table.get(key) else {
+            return Vec::new();
+        };
+        let line = self.line_of(item, fallback);
+        let want = format!("an array of tables {header}");
+        match item {
+            Item::ArrayOfTables(a) => a
+                .iter()
+                .map(|t| {
+                    (
+                        t as &dyn TableLike,
+                        table_line(t, t.span().map(|s| s.start), self.lines),
+                    )
+                })
+                .collect(),
+            Item::Value(toml_edit::Value::Array(a)) if a.iter().all(|v| v.is_inline_table()) => a
+                .iter()
+                .filter_map(|v| v.as_inline_table())
+                .map(|t| (t as &dyn TableLike, table_line(t, None, self.lines)))
+                .collect(),
+            _ => {
+                self.wrong(key, item, &want, line);
+                Vec::new()
+            }
+        }
+    }
+
+    /// A string field; a value of another type is noted and read as
+    /// absent (`wrong` set), never as missing.
+    /// `shown` names the field in the note (`tactic.id`).
+    fn field(&mut self, table: &dyn TableLike, key: &str, shown: &str, fallback: usize) -> Field {
+        let item = table.get(key);
+        let span = item.and_then(Item::span);
+        let line = span.as_ref().map_or(fallback, |s| self.lines.line(s.start));
+        let mut wrong = false;
+        if let Some(item) = item.filter(|i| i.as_str().is_none()) {
+            self.wrong(shown, item, "a string", line);
+            wrong = true;
+        }
+        Field {
+            value: item.and_then(Item::as_str).map(str::to_string),
+            span,
+            line,
+            wrong,
+        }
+    }
+
+    /// The `id`, `name` and `reference` of a `what` table (`tactic`,
+    /// `technique`, `subtechnique`).
+    fn raw_ref(
+        &mut self,
+        table: &dyn TableLike,
+        what: &str,
+        line: usize,
+        known: &[&str],
+    ) -> RawRef {
+        self.unknown_keys(table, known, line);
+        let [id, name, reference] =
+            REF_KEYS.map(|key| self.field(table, key, &format!("{what}.{key}"), line));
+        RawRef {
+            id,
+            name,
+            reference,
+            line,
+        }
+    }
+
+    fn technique(&mut self, table: &dyn TableLike, line: usize) -> RawTechnique {
+        let reference = self.raw_ref(table, "technique", line, &TECHNIQUE_KEYS);
+        let subs = self
+            .tables(
+                table,
+                "subtechnique",
+                "[[rule.threat.technique.subtechnique]]",
+                line,
+            )
+            .into_iter()
+            .map(|(s, l)| self.raw_ref(s, "subtechnique", l, &REF_KEYS))
+            .collect();
+        RawTechnique { reference, subs }
+    }
+
+    fn entry(&mut self, table: &dyn TableLike, line: usize) -> RawEntry {
+        self.unknown_keys(table, &ENTRY_KEYS, line);
+        let tactic = match table.get("tactic") {
+            None => None,
+            Some(item) => match item.as_table_like() {
+                Some(t) => {
+                    let at = self.line_of(item, line);
+                    Some(self.raw_ref(t, "tactic", at, &REF_KEYS))
+                }
+                None => {
+                    let at = self.line_of(item, line);
+                    self.wrong("tactic", item, "a table [rule.threat.tactic]", at);
+                    let unread = Field {
+                        line: at,
+                        wrong: true,
+                        ..Field::default()
+                    };
+                    Some(RawRef {
+                        id: unread.clone(),
+                        name: unread.clone(),
+                        reference: unread,
+                        line: at,
+                    })
+                }
+            },
+        };
+        RawEntry {
+            framework: self.field(table, "framework", "framework", line),
+            tactic,
+            techniques: self
+                .tables(table, "technique", "[[rule.threat.technique]]", line)
+                .into_iter()
+                .map(|(t, l)| self.technique(t, l))
+                .collect(),
+            line,
+        }
     }
 }
 
-fn field(table: &dyn TableLike, key: &str, lines: &LineIndex, fallback: usize) -> Field {
-    let item = table.get(key);
-    let span = item.and_then(Item::span);
-    Field {
-        value: item.and_then(Item::as_str).map(str::to_string),
-        line: span.as_ref().map_or(fallback, |s| lines.line(s.start)),
-        span,
-    }
-}
-
-fn raw_ref(table: &dyn TableLike, lines: &LineIndex, line: usize) -> RawRef {
-    RawRef {
-        id: field(table, "id", lines, line),
-        name: field(table, "name", lines, line),
-        reference: field(table, "reference", lines, line),
-        line,
+/// A TOML value as written (decoded when it is a string).
+fn value_text(value: &toml_edit::Value) -> String {
+    match value.as_str() {
+        Some(s) => s.to_string(),
+        None => value.to_string().trim().to_string(),
     }
 }
 
@@ -186,41 +343,24 @@ fn table_line(table: &dyn TableLike, header: Option<usize>, lines: &LineIndex) -
     }
 }
 
-/// `rule.threat`, read with positions.
-fn read_threat(doc: &Document<&str>, lines: &LineIndex) -> Option<Vec<RawEntry>> {
-    let threat = doc.as_table().get("rule")?.as_table_like()?.get("threat")?;
-    let entries = tables(threat)
+/// `rule.threat`, read with positions and types; `None` when the rule has
+/// none.
+fn read_threat(doc: &Document<&str>, lines: &LineIndex) -> Option<Threat> {
+    let rule = doc.as_table().get("rule")?.as_table_like()?;
+    rule.get("threat")?;
+    let mut reader = Reader {
+        lines,
+        threat: Threat::default(),
+    };
+    let fallback = rule.get("threat").map_or(1, |item| reader.line_of(item, 1));
+    let entries: Vec<RawEntry> = reader
+        .tables(rule, "threat", "[[rule.threat]]", fallback)
         .into_iter()
-        .map(|(t, header)| {
-            let line = table_line(t, header, lines);
-            RawEntry {
-                framework: field(t, "framework", lines, line),
-                tactic: t
-                    .get("tactic")
-                    .and_then(Item::as_table_like)
-                    .map(|x| raw_ref(x, lines, line)),
-                techniques: t
-                    .get("technique")
-                    .map(tables)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(x, h)| {
-                        let reference = raw_ref(x, lines, table_line(x, h, lines));
-                        let subs = x
-                            .get("subtechnique")
-                            .map(tables)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(s, h)| raw_ref(s, lines, table_line(s, h, lines)))
-                            .collect();
-                        RawTechnique { reference, subs }
-                    })
-                    .collect(),
-                line,
-            }
-        })
+        .map(|(t, line)| reader.entry(t, line))
         .collect();
-    Some(entries)
+    reader.threat.entries = entries;
+    reader.threat.foreign.sort();
+    Some(reader.threat)
 }
 
 /// Where the blocks are in the text, or why they cannot be rewritten.
@@ -312,7 +452,7 @@ struct Judging<'r, 'm> {
 pub fn check(release: &Release<'_>, text: &str, doc: &Document<&str>) -> Outcome {
     let mut outcome = Outcome::default();
     let lines = LineIndex::new(text);
-    let Some(entries) = read_threat(doc, &lines) else {
+    let Some(threat) = read_threat(doc, &lines) else {
         outcome.notes.push(Note::new(
             None,
             Severity::Info,
@@ -327,11 +467,23 @@ pub fn check(release: &Release<'_>, text: &str, doc: &Document<&str>) -> Outcome
         slots: Vec::new(),
         moved: Vec::new(),
     };
-    for entry in &entries {
+    let entries = &threat.entries;
+    for entry in entries {
         judging.entry(entry);
     }
     let desired = judging.desired();
     let mut notes = judging.notes;
+    if !threat.wrong.is_empty() {
+        // A field of the wrong type is not understood: nothing in
+        // rule.threat is changed until it is fixed by hand.
+        for note in &mut notes {
+            note.fix = None;
+        }
+        notes.extend(threat.wrong.iter().cloned());
+        notes.sort_by_key(|n| n.line);
+        outcome.notes = notes;
+        return outcome;
+    }
     notes.sort_by_key(|n| n.line);
     outcome.notes = notes;
     let current: Vec<ThreatEntry> = entries.iter().map(RawEntry::to_entry).collect();
@@ -339,8 +491,12 @@ pub fn check(release: &Release<'_>, text: &str, doc: &Document<&str>) -> Outcome
         return outcome;
     }
     let wanted = summary(&desired);
-    let edits = if same_shape(&entries, &desired) {
-        Ok(value_edits(&entries, &desired))
+    let edits = if same_shape(entries, &desired) {
+        Ok(value_edits(entries, &desired))
+    } else if let Some((line, key)) = threat.unknown.first() {
+        Err(format!(
+            "the [[rule.threat]] tables hold a key attackmap does not know (`{key}`, line {line}), which rewriting them would lose"
+        ))
     } else {
         rewrite(doc, text, &desired)
     };
@@ -357,6 +513,7 @@ impl<'m> Judging<'_, 'm> {
                 self.push_slot(SlotTactic::Written(Box::new(entry.clone())), entry.line);
                 return;
             }
+            None if entry.framework.wrong => {}
             None => self.notes.push(missing(entry.line, "framework", FRAMEWORK)),
         }
         let tactic = self.tactic(entry);
@@ -419,6 +576,10 @@ impl<'m> Judging<'_, 'm> {
             ));
             return None;
         };
+        if raw.fields().iter().all(|f| f.wrong) {
+            // `tactic` is not a table: noted as wrong-type already.
+            return None;
+        }
         let by_id = raw
             .id
             .value
@@ -477,6 +638,7 @@ impl<'m> Judging<'_, 'm> {
         ];
         for (field, want, key, kind) in checks {
             match &field.value {
+                None if field.wrong => {}
                 None => self
                     .notes
                     .push(missing(raw.line, &format!("{what} {key}"), want)),
@@ -620,6 +782,9 @@ impl<'m> Judging<'_, 'm> {
     ) -> Option<&'m Technique> {
         let written = raw.id();
         if raw.id.value.is_none() {
+            if raw.id.wrong {
+                return None;
+            }
             self.notes.push(Note::new(
                 Some(raw.line),
                 Severity::Error,
@@ -859,13 +1024,14 @@ fn verify(old_text: &str, new_text: &str, desired: &[ThreatEntry]) -> Result<(),
     let new = Document::parse(new_text)
         .map_err(|e| format!("the fixed text is not valid TOML ({})", e.message()))?;
     let lines = LineIndex::new(new_text);
-    let got: Vec<ThreatEntry> = read_threat(&new, &lines)
-        .unwrap_or_default()
-        .iter()
-        .map(RawEntry::to_entry)
-        .collect();
+    let old_threat = read_threat(&old, &LineIndex::new(old_text)).unwrap_or_default();
+    let new_threat = read_threat(&new, &lines).unwrap_or_default();
+    let got: Vec<ThreatEntry> = new_threat.entries.iter().map(RawEntry::to_entry).collect();
     if got != desired {
         return Err("rule.threat is not the planned blocks".to_string());
+    }
+    if old_threat.foreign != new_threat.foreign {
+        return Err("a field of rule.threat that attackmap does not edit changed".to_string());
     }
     if without_threat(&old) != without_threat(&new) {
         return Err("the rule changed outside rule.threat".to_string());

@@ -58,6 +58,12 @@ pub enum FindingKind {
     MissingParent,
     /// A misspelled ATT&CK key (Sentinel's `requiredTechniques`).
     MisspelledKey,
+    /// An ATT&CK field of the wrong type: a string or a mapping where a
+    /// list belongs, a number where a string belongs. Never fixed.
+    WrongType,
+    /// Sentinel ARM: an ATT&CK key twice in one object (JSON readers keep
+    /// one of them, serde_json and attackmap the last).
+    DuplicateKey,
     /// The rule has no ATT&CK mapping.
     NoMapping,
     /// Not a Splunk, Sentinel or Elastic rule: skipped.

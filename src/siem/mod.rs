@@ -17,6 +17,7 @@ pub mod ids;
 pub mod json_pos;
 pub mod release;
 pub mod sentinel;
+pub mod shape;
 pub mod splunk;
 pub mod yaml;
 
@@ -196,10 +197,16 @@ fn parse<'t>(path: &Path, text: &'t str) -> Result<Parsed<'t>, Note> {
         Ok(docs) if docs.iter().all(serde_yaml::Value::is_null) => Ok(Parsed::Empty),
         Ok(mut docs) if docs.len() == 1 => Ok(Parsed::Yaml(docs.remove(0))),
         Ok(docs) => Ok(Parsed::Yaml(serde_yaml::Value::Sequence(docs))),
-        Err(e) => {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        Err((doc, e)) => {
+            let (line, column, more) =
+                crate::rulefiles::yaml_error::yaml_error_position(text, doc, &e);
             let message = crate::error::strip_yaml_positions(&e.to_string());
-            Err(syntax_note("YAML", line, column, &message))
+            Err(syntax_note(
+                "YAML",
+                line,
+                column,
+                &format!("{message}{more}"),
+            ))
         }
     };
     let toml = || {

@@ -66,6 +66,12 @@ pub fn check(release: &Release<'_>, text: &str, value: &Value) -> Outcome {
     let mut changed: Vec<(Vec<String>, Option<Vec<String>>)> = Vec::new();
     let mut blocked: Option<String> = None;
     let mut wanted_text = Vec::new();
+    for f in [&techniques_field, &misspelled, &tactics_field]
+        .into_iter()
+        .flatten()
+    {
+        outcome.notes.extend(f.wrong.iter().cloned());
+    }
 
     let field = techniques_field.as_ref().or(misspelled.as_ref());
     let technique_list = field.map(|f| ids::judge(release, &f.values, &f.lines));
@@ -81,7 +87,8 @@ pub fn check(release: &Release<'_>, text: &str, value: &Value) -> Outcome {
             }
         }
     }
-    if let (Some(f), None) = (&misspelled, &techniques_field) {
+    let renamable = misspelled.as_ref().filter(|f| f.wrong.is_empty());
+    if let (Some(f), None) = (renamable, &techniques_field) {
         outcome.notes.push(
             Note::new(
                 Some(f.line),
@@ -115,11 +122,17 @@ pub fn check(release: &Release<'_>, text: &str, value: &Value) -> Outcome {
         lines: Vec::new(),
         block: None,
         not_editable: None,
+        wrong: Vec::new(),
     };
     let tf = tactics_field.as_ref().unwrap_or(&empty);
     let judged = judge_tactics(release, tf);
     outcome.notes.extend(judged.notes.iter().cloned());
-    let (coverage_notes, additions) = coverage(release, &techniques, &judged, tf);
+    // Coverage needs the tactics: none when `tactics` is of the wrong type.
+    let (coverage_notes, additions) = if tf.wrong.is_empty() {
+        coverage(release, &techniques, &judged, tf)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     outcome.notes.extend(coverage_notes);
     let tactics_change = judged.actions.iter().any(|a| *a != Action::Keep) || !additions.is_empty();
     if tactics_change {

@@ -35,6 +35,9 @@ pub fn check(release: &Release<'_>, text: &str, value: &Value) -> Outcome {
         .filter_map(|p| yaml::list_field(text, value, p))
         .collect();
     let mut outcome = Outcome::default();
+    for f in &fields {
+        outcome.notes.extend(f.wrong.iter().cloned());
+    }
     let Some(field) = fields.first() else {
         outcome.notes.push(Note::new(
             None,

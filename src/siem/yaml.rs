@@ -11,6 +11,9 @@ use crate::rulefiles::yaml_list::{
 };
 use crate::rulefiles::{Edit, LineEnding, LineIndex};
 
+use super::finding::Note;
+use super::shape::{wrong_type, yaml_kind};
+
 /// A list of strings at a key path of the document, as written.
 #[derive(Debug, Clone)]
 pub struct ListField {
@@ -28,6 +31,10 @@ pub struct ListField {
     pub block: Option<ListBlock>,
     /// Why it cannot be edited, if it cannot.
     pub not_editable: Option<String>,
+    /// `wrong-type` errors: the value is not a list, or items of it are
+    /// not strings (those items are not in `values`). Such a field is
+    /// never edited.
+    pub wrong: Vec<Note>,
 }
 
 impl ListField {
@@ -37,10 +44,12 @@ impl ListField {
     }
 }
 
-/// Parses a file's YAML documents; the error is serde_yaml's.
-pub fn parse(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
+/// Parses a file's YAML documents; the error is serde_yaml's, with the
+/// index (from 0) of the document it was met in.
+pub fn parse(text: &str) -> Result<Vec<Value>, (usize, serde_yaml::Error)> {
     serde_yaml::Deserializer::from_str(text)
-        .map(Value::deserialize)
+        .enumerate()
+        .map(|(i, d)| Value::deserialize(d).map_err(|e| (i, e)))
         .collect()
 }
 
@@ -61,38 +70,55 @@ pub fn list_field(text: &str, value: &Value, path: &[&str]) -> Option<ListField>
     }
     let key_start = body.map_or(0, |b| b[0].start);
     let line = index.line(key_start);
-    let (values, problem) = match found {
-        Value::Null => (Vec::new(), None),
-        Value::String(s) => (vec![s.clone()], None),
-        Value::Sequence(seq) => {
-            let strings: Option<Vec<String>> =
-                seq.iter().map(|v| v.as_str().map(str::to_string)).collect();
-            match strings {
-                Some(s) => (s, None),
-                None => (
-                    seq.iter().map(scalar_text).collect(),
-                    Some("the list holds values that are not strings".to_string()),
-                ),
-            }
-        }
-        _ => (Vec::new(), Some("the value is not a list".to_string())),
+    let name = path.join(".");
+    let items: &[Value] = match found {
+        Value::Sequence(seq) => seq,
+        _ => &[],
     };
     // Lines read leniently (numbers, aliases, block scalars, …); those of
     // the editable text replace them below when it can be read.
-    let lenient: Option<Vec<usize>> = body
+    let lenient: Vec<usize> = body
         .and_then(|b| item_starts(text, b, &all))
         .map(|starts| starts.into_iter().map(|o| index.line(o)).collect())
-        .filter(|l: &Vec<usize>| l.len() == values.len());
+        .filter(|l: &Vec<usize>| l.len() == items.len())
+        .unwrap_or_else(|| vec![line; items.len()]);
     let mut field = ListField {
         path: path.iter().map(|s| s.to_string()).collect(),
         line,
         key_start,
-        lines: lenient.unwrap_or_else(|| vec![line; values.len()]),
-        values,
+        values: Vec::new(),
+        lines: Vec::new(),
         block: None,
-        not_editable: problem,
+        not_editable: None,
+        wrong: Vec::new(),
     };
-    if field.not_editable.is_some() {
+    match found {
+        Value::Null | Value::Sequence(_) => {}
+        other => field.wrong.push(wrong_type(
+            Some(line),
+            &name,
+            "a list of strings",
+            yaml_kind(other),
+            &scalar_text(other),
+        )),
+    }
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(s) => {
+                field.values.push(s.to_string());
+                field.lines.push(lenient[i]);
+            }
+            None => field.wrong.push(wrong_type(
+                Some(lenient[i]),
+                &format!("{name}[{}]", i + 1),
+                "a string",
+                yaml_kind(item),
+                &scalar_text(item),
+            )),
+        }
+    }
+    if !field.wrong.is_empty() {
+        field.not_editable = Some(format!("{name} holds a value of the wrong type"));
         return Some(field);
     }
     let Some(body) = body else {
@@ -224,7 +250,8 @@ pub fn verify(
     new_text: &str,
     changed: &[(Vec<String>, Option<Vec<String>>)],
 ) -> Result<(), String> {
-    let docs = parse(new_text).map_err(|e| format!("the fixed text is not valid YAML ({e})"))?;
+    let docs =
+        parse(new_text).map_err(|(_, e)| format!("the fixed text is not valid YAML ({e})"))?;
     let [new] = docs.as_slice() else {
         return Err(format!(
             "the fixed text has {} documents instead of 1",

@@ -131,6 +131,10 @@ pub fn check_rule_file(judge: &Judge<'_>, file: &RuleFile) -> FileReport {
             }
         }
     }
+    for f in &mut findings {
+        // Tags with invisible characters are printed with them escaped.
+        f.message = crate::rulefiles::invisible::escape_invisible(&f.message);
+    }
     findings.sort_by_key(|f| f.line.unwrap_or(0));
     FileReport {
         path: file.path.clone(),

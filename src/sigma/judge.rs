@@ -192,12 +192,14 @@ impl<'m> Judge<'m> {
                     format!(
                         "{raw}: not an ATT&CK tag (expected attack.t####, attack.t####.###, a tactic \
                          shortname such as attack.execution, or attack.g####, attack.s####, \
-                         attack.m####, attack.ds####)"
+                         attack.m####, attack.ds####){}",
+                        inner_invisible(raw)
                     ),
                     None,
                 )),
                 ..Item::default()
             },
+            Tag::Lookalike(tag) => lookalike_item(i, raw, &tag),
             Tag::Attack(tag) => match &tag.target {
                 AttackRef::Tactic(_) | AttackRef::TacticId(_) => Item {
                     attack: true,
@@ -713,6 +715,48 @@ fn unknown(
         format!("{raw}: there is no {kind} {id} in {release}{hint}"),
         None,
     )
+}
+
+/// What to say about invisible characters inside a tag (those at either
+/// end are stripped by the fix), if it has any.
+fn inner_invisible(raw: &str) -> &'static str {
+    let invisible = crate::rulefiles::invisible::is_invisible;
+    let inner = raw.trim_matches(|c: char| c == ' ' || invisible(c));
+    if inner.chars().any(|c| c != ' ' && invisible(c)) {
+        "; it holds an invisible character inside, which attackmap does not remove (fix by hand)"
+    } else {
+        ""
+    }
+}
+
+/// A tag that reads as an ATT&CK tag only with characters of another
+/// script taken for the ASCII they look like: an error, never fixed (a
+/// lookalike is a guess).
+fn lookalike_item(i: usize, raw: &str, tag: &AttackTag) -> Item {
+    let reads_as = tag
+        .target
+        .tag()
+        .unwrap_or_else(|| format!("attack.{}", tag.target.id().to_ascii_lowercase()));
+    let odd: Vec<String> = raw
+        .chars()
+        .filter(|c| !c.is_ascii() && !crate::rulefiles::invisible::is_invisible(*c))
+        .map(|c| format!("{c} (U+{:04X})", c as u32))
+        .collect();
+    Item {
+        attack: true,
+        finding: Some(finding(
+            i,
+            Severity::Error,
+            FindingKind::Malformed,
+            format!(
+                "{raw}: {} ({}); it looks like {reads_as} but is not that tag, and a lookalike is a guess: not fixed automatically, fix by hand",
+                SyntaxIssue::Lookalike,
+                odd.join(", ")
+            ),
+            None,
+        )),
+        ..Item::default()
+    }
 }
 
 /// The finding for a tag whose spelling differs from `target`.

@@ -221,8 +221,9 @@ fn not_a_rule_reason() -> String {
 
 fn parse_documents(path: &Path, text: &str) -> Result<Vec<Value>> {
     let mut values = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(text) {
-        let value = Value::deserialize(document).map_err(|e| Error::yaml(path, &e))?;
+    for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let value =
+            Value::deserialize(document).map_err(|e| Error::yaml_in(path, text, index, &e))?;
         values.push(value);
     }
     Ok(values)

@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use crate::rulefiles::invisible::is_invisible;
+
 /// The namespace of ATT&CK tags.
 pub const ATTACK_NAMESPACE: &str = "attack";
 
@@ -26,6 +28,10 @@ pub enum Tag {
     /// A tag that starts with `attack` but whose name is not an ATT&CK
     /// reference at all (`attack.`, `attack.t10 59x`).
     Invalid(String),
+    /// A tag that reads as an ATT&CK tag only when characters of another
+    /// script are taken for the ASCII they look like (`attack.т1059`,
+    /// Cyrillic `т`): not that tag, never fixed automatically.
+    Lookalike(AttackTag),
 }
 
 /// An `attack.*` tag: what it refers to and how its spelling differs from
@@ -128,6 +134,17 @@ pub enum SyntaxIssue {
     TacticName,
     /// A tactic named by its ATT&CK ID (`ta0005`).
     TacticId,
+    /// Invisible characters before or after the tag: a zero-width space,
+    /// a byte order mark, a direction mark, a tab or a no-break space.
+    /// Stripping them is unambiguous.
+    Invisible,
+    /// Fullwidth forms of ASCII characters (`attack．t1059`): the same
+    /// characters by Unicode compatibility, so unambiguous.
+    Fullwidth,
+    /// Letters or punctuation of another script that look like ASCII
+    /// (Cyrillic `т`, Greek `ο`, a Unicode hyphen): the tag reads as an
+    /// ATT&CK tag only by guessing, so it is never fixed automatically.
+    Lookalike,
 }
 
 impl fmt::Display for SyntaxIssue {
@@ -143,22 +160,34 @@ impl fmt::Display for SyntaxIssue {
             SyntaxIssue::Underscore => "underscores instead of hyphens (pre-2.0 Sigma spelling)",
             SyntaxIssue::TacticName => "a tactic display name instead of its shortname",
             SyntaxIssue::TacticId => "a tactic ID instead of its shortname",
+            SyntaxIssue::Invisible => "invisible characters around the tag",
+            SyntaxIssue::Fullwidth => "fullwidth characters",
+            SyntaxIssue::Lookalike => "characters of another script that look like ASCII",
         })
     }
 }
 
 /// Reads one tag as written in a rule.
 pub fn parse(raw: &str) -> Tag {
-    let trimmed = raw.trim();
+    match parse_forgiving(raw) {
+        Tag::Attack(tag) if tag.issues.contains(&SyntaxIssue::Lookalike) => Tag::Lookalike(tag),
+        Tag::Invalid(_) => Tag::Invalid(raw.to_string()),
+        other => other,
+    }
+}
+
+/// Reads a tag, lookalikes taken for the ASCII they look like.
+fn parse_forgiving(raw: &str) -> Tag {
+    let (clean, mut issues) = normalise(raw);
+    let trimmed = clean.trim();
     let lower = trimmed.to_ascii_lowercase();
     let Some(after) = lower.strip_prefix(ATTACK_NAMESPACE) else {
         return Tag::Other;
     };
-    let mut issues = Vec::new();
     if lower != trimmed {
         issues.push(SyntaxIssue::UpperCase);
     }
-    if trimmed.len() != raw.len() {
+    if trimmed.len() != clean.len() {
         issues.push(SyntaxIssue::Spaces);
     }
     let name = match after.chars().next() {
@@ -189,6 +218,99 @@ pub fn parse(raw: &str) -> Tag {
         }
         None => Tag::Invalid(raw.to_string()),
     }
+}
+
+/// The tag without invisible characters at either end, with fullwidth
+/// forms and lookalikes read as the ASCII they stand for, and the issues
+/// met. Invisible characters inside the tag are kept (the tag is then not
+/// read as an ATT&CK tag).
+fn normalise(raw: &str) -> (String, Vec<SyntaxIssue>) {
+    let mut issues = Vec::new();
+    let invisible = |c: char| is_invisible(c) && c != ' ';
+    let outer = raw.trim_matches(|c: char| c == ' ' || invisible(c));
+    let start = raw.len()
+        - raw
+            .trim_start_matches(|c: char| c == ' ' || invisible(c))
+            .len();
+    let (before, after) = (&raw[..start], &raw[start + outer.len()..]);
+    if before.chars().chain(after.chars()).any(invisible) {
+        issues.push(SyntaxIssue::Invisible);
+    }
+    // Keep the spaces around the tag: they are `Spaces`, found below.
+    let lead = before.chars().filter(|c| *c == ' ').count();
+    let trail = after.chars().filter(|c| *c == ' ').count();
+    let mut clean = " ".repeat(lead);
+    for c in outer.chars() {
+        match fullwidth(c) {
+            Some(a) => {
+                issues.push(SyntaxIssue::Fullwidth);
+                clean.push(a);
+            }
+            None => match lookalike(c) {
+                Some(a) => {
+                    issues.push(SyntaxIssue::Lookalike);
+                    clean.push(a);
+                }
+                None => clean.push(c),
+            },
+        }
+    }
+    clean.push_str(&" ".repeat(trail));
+    dedup(&mut issues);
+    (clean, issues)
+}
+
+/// The ASCII character of a fullwidth form (`．` → `.`, `ｔ` → `t`) or
+/// the ideographic space.
+fn fullwidth(c: char) -> Option<char> {
+    match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0),
+        0x3000 => Some(' '),
+        _ => None,
+    }
+}
+
+/// The ASCII character that a letter or mark of another script looks
+/// like, for the characters likely in a tag: Cyrillic and Greek letters,
+/// dots and hyphens.
+fn lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'α' => 'a',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'о' | 'ο' | 'σ' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'т' | 'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        'А' | 'Α' => 'A',
+        'В' | 'Β' => 'B',
+        'С' => 'C',
+        'Е' | 'Ε' => 'E',
+        'Н' | 'Η' => 'H',
+        'І' | 'Ι' => 'I',
+        'К' | 'Κ' => 'K',
+        'М' | 'Μ' => 'M',
+        'О' | 'Ο' => 'O',
+        'Р' | 'Ρ' => 'P',
+        'Ѕ' => 'S',
+        'Т' | 'Τ' => 'T',
+        'Х' | 'Χ' => 'X',
+        '\u{2024}' | '\u{2027}' | '\u{00b7}' | '\u{fe52}' => '.',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe63}' => '-',
+        _ => return None,
+    })
 }
 
 fn dedup(issues: &mut Vec<SyntaxIssue>) {
@@ -361,6 +483,37 @@ mod tests {
                 vec![UpperCase, TacticId]
             )
         );
+    }
+
+    #[test]
+    fn invisible_fullwidth_and_lookalike_characters() {
+        use SyntaxIssue::*;
+        let t = |id: &str| AttackRef::Technique(id.into());
+        assert_eq!(
+            attack("\u{200b}attack.t1059"),
+            (t("T1059"), vec![Invisible])
+        );
+        assert_eq!(
+            attack("attack.t1059\u{feff}\u{a0}"),
+            (t("T1059"), vec![Invisible])
+        );
+        assert_eq!(
+            attack(" \u{2060}attack.t1059 "),
+            (t("T1059"), vec![Invisible, Spaces])
+        );
+        assert_eq!(
+            attack("ａｔｔａｃｋ．ｔ１０５９"),
+            (t("T1059"), vec![Fullwidth])
+        );
+        assert!(matches!(parse("attack.t10\u{200b}59"), Tag::Invalid(_)));
+        assert!(matches!(parse("\u{200b}cve.2021-44228"), Tag::Other));
+        match parse("аttack.т1059") {
+            Tag::Lookalike(tag) => {
+                assert_eq!(tag.target, t("T1059"));
+                assert_eq!(tag.issues, vec![Lookalike]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

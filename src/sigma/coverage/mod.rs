@@ -388,7 +388,7 @@ impl<'m> Builder<'_, 'm> {
                     AttackRef::Technique(id) => id,
                     _ => continue,
                 },
-                Tag::Invalid(_) => {
+                Tag::Invalid(_) | Tag::Lookalike(_) => {
                     self.note(rule, &tag.raw, tag.line, NoteKind::Invalid);
                     continue;
                 }
