@@ -61,7 +61,16 @@ pub enum CacheRead {
 pub fn read_cache(path: &Path) -> CacheRead {
     let bytes = match read_bytes(path) {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return CacheRead::Missing,
+        // No file, or no cache directory (a file in its place): nothing to
+        // read; writing will say what is wrong.
+        Err(err)
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return CacheRead::Missing;
+        }
         Err(err) => return CacheRead::Unusable(format!("cannot read it: {err}")),
     };
     match parse_model(path, &bytes) {
@@ -71,6 +80,8 @@ pub fn read_cache(path: &Path) -> CacheRead {
 }
 
 /// Writes a model into the cache directory (created if needed), atomically.
+/// The error names the directory when it cannot be created, else the cache
+/// file (a directory in its place, a full disk, …).
 pub fn write_cache(dir: &Path, path: &Path, model: &Model) -> Result<()> {
     fs::create_dir_all(dir).map_err(|source| Error::CacheDir {
         path: dir.to_path_buf(),
@@ -79,8 +90,8 @@ pub fn write_cache(dir: &Path, path: &Path, model: &Model) -> Result<()> {
     let bytes = serde_json::to_vec(model)
         .map_err(|e| Error::Internal(format!("serialising the model: {e}")))?;
     write_atomic(path, &bytes).map_err(|err| match err {
-        Error::Write { source, .. } => Error::CacheDir {
-            path: dir.to_path_buf(),
+        Error::Write { source, .. } => Error::CacheFile {
+            path: path.to_path_buf(),
             source,
         },
         other => other,

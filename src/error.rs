@@ -137,6 +137,28 @@ pub enum Error {
         /// The underlying I/O error.
         source: io::Error,
     },
+    /// A file changed on disk between being read and being rewritten
+    /// (someone else edited it meanwhile); it was left as it is.
+    #[error("{}: changed while fixing; left as it is", path.display())]
+    ChangedWhileWriting {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A cache file cannot be written (the cache directory is fine).
+    #[error("cache file {}: cannot write: {source} (use --cache-dir DIR or --no-cache)", path.display())]
+    CacheFile {
+        /// The cache file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// `map` without `--out` could not write the model into the cache, so
+    /// it wrote it nowhere.
+    #[error("{reason}; the model was mapped but written nowhere (give --out FILE)")]
+    ModelNotWritten {
+        /// The cache error.
+        reason: String,
+    },
     /// The cache directory cannot be created or written.
     #[error("cache directory {}: not writable: {source} (use --cache-dir DIR or --no-cache)", path.display())]
     CacheDir {

@@ -75,9 +75,64 @@ pub fn read_bytes(path: &Path) -> std::io::Result<Bytes> {
     Ok(Bytes::Owned(buf))
 }
 
+/// Where a write to a path goes, once symbolic links are followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteTarget {
+    /// A regular file, or a path where nothing is yet: written atomically
+    /// (a temporary file renamed over it) at this path — the real path of
+    /// the file a symbolic link points at, so that the link stays a link.
+    File(PathBuf),
+    /// An existing file that is not a regular file (a character or block
+    /// device, a FIFO, a socket): written directly, opened at the path as
+    /// given, never replaced.
+    Special(PathBuf),
+}
+
+/// The most symbolic links followed for one path (as Linux's `ELOOP`).
+const MAX_LINKS: usize = 40;
+
+/// Resolves where writing `path` goes (see [`WriteTarget`]). Symbolic links
+/// are followed, also to a target that does not exist yet. A directory is
+/// an error.
+pub fn resolve_write_target(path: &Path) -> std::io::Result<WriteTarget> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(WriteTarget::File(fs::canonicalize(path)?)),
+        Ok(meta) if meta.is_dir() => Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "it is a directory",
+        )),
+        Ok(_) => Ok(WriteTarget::Special(path.to_path_buf())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Ok(WriteTarget::File(follow_dangling_links(path)?))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The path a chain of symbolic links ending nowhere leads to (`path`
+/// itself when it is no link): a new file is created there.
+fn follow_dangling_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let is_link = fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return Ok(current);
+        }
+        let target = fs::read_link(&current)?;
+        current = match current.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
 /// Writes `bytes` to `path` atomically: into a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`. If anything fails the
 /// old file (if any) is left as it was and the temporary file is removed.
+/// A symbolic link is followed (the file it points at is replaced, the link
+/// stays); a device, FIFO or socket is written directly (see
+/// [`resolve_write_target`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_io(path, bytes).map_err(|source| Error::Write {
         path: path.to_path_buf(),
@@ -87,16 +142,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// [`write_atomic`] with the bare I/O error.
 fn write_atomic_io(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, bytes, |_| Ok(()))
+    match resolve_write_target(path)? {
+        WriteTarget::File(real) => write_atomic_with(&real, bytes, |_| Ok(()), || Ok(())),
+        WriteTarget::Special(path) => write_direct(&path, bytes),
+    }
 }
 
-/// Like [`write_atomic_io`], with `prepare` run on the temporary file after
-/// its content is written and before it is renamed over `path` (to give it
-/// the old file's permissions and owner).
+/// Writes `bytes` into an existing file that is not a regular file (a
+/// device, a FIFO): opened for writing, without creating or renaming
+/// anything. A reader that went away (a closed pipe) is not an error, as
+/// for stdout.
+fn write_direct(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = fs::OpenOptions::new().write(true).open(path)?;
+    match file.write_all(bytes).and_then(|()| file.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Like [`write_atomic_io`] for a regular file (or new path) `path`, with
+/// `prepare` run on the temporary file after its content is written (to
+/// give it the old file's permissions and owner), and `verify` run just
+/// before the rename (to check that the old file is still as it was read).
 fn write_atomic_with(
     path: &Path,
     bytes: &[u8],
     prepare: impl FnOnce(&fs::File) -> std::io::Result<()>,
+    verify: impl FnOnce() -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -109,6 +181,7 @@ fn write_atomic_with(
         prepare(&file)?;
         file.sync_all()?;
         drop(file);
+        verify()?;
         fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -124,20 +197,59 @@ fn write_atomic_with(
 /// group, before it replaces the old one. The rename gives the file a new
 /// inode: hard links to the old file keep the old content. What
 /// `sigma fix`, `sigma tag` and `siem fix` use.
-pub fn write_in_place(path: &Path, text: &str) -> Result<()> {
-    let target = fs::canonicalize(path).map_err(|source| Error::Write {
+///
+/// With `expected` (the content the file had when it was read), the file
+/// is checked just before the rename: when it no longer has that content
+/// (someone else edited it meanwhile), nothing is written and the error is
+/// [`Error::ChangedWhileWriting`].
+pub fn write_in_place(path: &Path, text: &str, expected: Option<&[u8]>) -> Result<()> {
+    let write_error = |source| Error::Write {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let target = match resolve_write_target(path).map_err(write_error)? {
+        WriteTarget::File(real) => real,
+        WriteTarget::Special(path) => {
+            return write_direct(&path, text.as_bytes()).map_err(write_error);
+        }
+    };
     let metadata = fs::metadata(&target).ok();
-    write_atomic_with(&target, text.as_bytes(), |file| match &metadata {
+    let prepare = |file: &fs::File| match &metadata {
         Some(old) => keep_owner_and_permissions(file, old),
         None => Ok(()),
+    };
+    let verify = || match expected {
+        Some(expected) if !has_content(&target, expected)? => {
+            Err(std::io::Error::other(ChangedMeanwhile))
+        }
+        _ => Ok(()),
+    };
+    write_atomic_with(&target, text.as_bytes(), prepare, verify).map_err(|source| {
+        if source.get_ref().is_some_and(|e| e.is::<ChangedMeanwhile>()) {
+            Error::ChangedWhileWriting {
+                path: path.to_path_buf(),
+            }
+        } else {
+            write_error(source)
+        }
     })
-    .map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+}
+
+/// The file to be replaced no longer has the content it was read with.
+#[derive(Debug, thiserror::Error)]
+#[error("the file changed since it was read")]
+struct ChangedMeanwhile;
+
+/// Whether the file at `path` holds exactly `expected` (a file that is
+/// gone does not).
+fn has_content(path: &Path, expected: &[u8]) -> std::io::Result<bool> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.len() != expected.len() as u64 => return Ok(false),
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(err) => return Err(err),
+    }
+    Ok(fs::read(path)? == expected)
 }
 
 /// Gives `file` the owner, group and permissions of `old`. The owner is
@@ -181,9 +293,7 @@ pub fn remove_stale_temp_files(dir: &Path, age: std::time::Duration) {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with('.') && name.contains(".tmp-")) {
+        if !is_temp_name(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let stale = entry
@@ -199,9 +309,22 @@ pub fn remove_stale_temp_files(dir: &Path, age: std::time::Duration) {
     }
 }
 
+/// Whether `name` is one of [`temp_path`]'s names:
+/// `.<name>.tmp-<pid>-<n>`.
+fn is_temp_name(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some((stem, counters)) = name.rsplit_once(".tmp-") else {
+        return false;
+    };
+    let numbered = counters
+        .split_once('-')
+        .is_some_and(|(pid, n)| digits(pid) && digits(n));
+    stem.len() > 1 && stem.starts_with('.') && numbered
+}
+
 /// Temporary files (`.<name>.tmp-…`) not written for this long were left by
 /// a process that died; [`remove_stale_temp_files`] removes them.
-pub(crate) const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// A temporary file beside the file it will become, removed when dropped
 /// unless [`TempFile::persist`] renamed it into place.
@@ -540,7 +663,7 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         let link = dir.path().join("hard-link.yml");
         fs::hard_link(&path, &link).unwrap();
-        write_in_place(&path, "new").unwrap();
+        write_in_place(&path, "new", Some(b"old")).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
         assert_eq!(mode, 0o640);
@@ -558,10 +681,77 @@ mod tests {
             eprintln!("SKIPPED: not allowed to give a file to another user (not root)");
             return;
         }
-        write_in_place(&path, "new").unwrap();
+        write_in_place(&path, "new", Some(b"old")).unwrap();
         let meta = fs::metadata(&path).unwrap();
         assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn an_in_place_write_leaves_a_file_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rule.yml");
+        fs::write(&path, "edited by someone else").unwrap();
+        let err = write_in_place(&path, "fixed", Some(b"as read")).unwrap_err();
+        assert!(matches!(err, Error::ChangedWhileWriting { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!("{}: changed while fixing; left as it is", path.display())
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "edited by someone else");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file");
+        // Same size, other bytes: also refused.
+        let err = write_in_place(&path, "fixed", Some(b"edited by someone ELSE")).unwrap_err();
+        assert!(matches!(err, Error::ChangedWhileWriting { .. }), "{err:?}");
+        write_in_place(&path, "fixed", Some(b"edited by someone else")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "fixed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_targets_follow_links_and_keep_special_files() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let real = fs::canonicalize(dir.path()).unwrap();
+        fs::write(dir.path().join("file"), "x").unwrap();
+        symlink("file", dir.path().join("link")).unwrap();
+        symlink("link", dir.path().join("link2")).unwrap();
+        symlink("sub/new", dir.path().join("dangling")).unwrap();
+        let target = |name: &str| resolve_write_target(&dir.path().join(name)).unwrap();
+        assert_eq!(target("file"), WriteTarget::File(real.join("file")));
+        assert_eq!(target("link2"), WriteTarget::File(real.join("file")));
+        assert_eq!(
+            target("dangling"),
+            WriteTarget::File(dir.path().join("sub/new"))
+        );
+        assert_eq!(target("new"), WriteTarget::File(dir.path().join("new")));
+        let err = resolve_write_target(dir.path()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::IsADirectory);
+        assert_eq!(
+            resolve_write_target(Path::new("/dev/null")).unwrap(),
+            WriteTarget::Special(PathBuf::from("/dev/null"))
+        );
+        symlink("loop", dir.path().join("loop")).unwrap();
+        assert!(resolve_write_target(&dir.path().join("loop")).is_err());
+
+        write_atomic(&dir.path().join("link2"), b"through links").unwrap();
+        assert_eq!(fs::read(dir.path().join("file")).unwrap(), b"through links");
+        assert!(
+            fs::symlink_metadata(dir.path().join("link"))
+                .unwrap()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn temp_names_are_recognised_exactly() {
+        assert!(is_temp_name(".rule.yml.tmp-123-0"));
+        assert!(is_temp_name(".a.tmp-b.tmp-1-22"));
+        assert!(!is_temp_name(".rule.yml.tmp-123"));
+        assert!(!is_temp_name(".rule.yml.tmp-x-1"));
+        assert!(!is_temp_name("rule.yml.tmp-1-1"));
+        assert!(!is_temp_name(".tmp-1-1"));
+        assert!(!is_temp_name(".notes.tmp-mine"));
     }
 
     #[test]

@@ -51,6 +51,17 @@ pub enum CacheStatus {
         /// Why the old file was unusable.
         reason: String,
     },
+    /// The model was built but could not be written to the cache. The cache
+    /// is an optimisation: the run goes on with the model (and the next
+    /// run maps again).
+    NotWritten {
+        /// The cache file.
+        path: PathBuf,
+        /// Why: the error, naming the cache file or directory.
+        error: String,
+        /// Why an old cache file was unusable, when there was one.
+        unusable: Option<String>,
+    },
 }
 
 /// How long each step took.
@@ -167,12 +178,17 @@ pub fn load(request: &Request) -> Result<Outcome> {
         None => CacheStatus::Off,
         Some((dir, path)) => {
             let t = Instant::now();
-            cache::write_cache(&dir, &path, &model)?;
+            let written = cache::write_cache(&dir, &path, &model);
             timings.cache_write = t.elapsed();
             model.source.cache_key = None;
-            match unusable {
-                Some(reason) => CacheStatus::Rebuilt { path, reason },
-                None => CacheStatus::Written(path),
+            match (written, unusable) {
+                (Err(err), unusable) => CacheStatus::NotWritten {
+                    path,
+                    error: err.to_string(),
+                    unusable,
+                },
+                (Ok(()), Some(reason)) => CacheStatus::Rebuilt { path, reason },
+                (Ok(()), None) => CacheStatus::Written(path),
             }
         }
     };

@@ -487,7 +487,7 @@ fn cli_writes_frontmatter_and_skeleton_files() {
     ]);
     expect_success(&out);
     assert!(
-        stderr(&out).contains("wrote 5 sigma-skeleton file(s)"),
+        stderr(&out).contains("wrote 5 sigma-skeleton files"),
         "{}",
         stderr(&out)
     );

@@ -12,7 +12,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
 use attackmap::export::markdown::MarkdownOptions;
-use attackmap::export::navigator::{NavigatorOptions, Score};
+use attackmap::export::navigator::{NavigatorOptions, Score, plural};
 use attackmap::export::sigma::{LEVELS, SigmaOptions, check_sigma_date};
 use attackmap::export::splunk::{Layout, SplunkOptions};
 use attackmap::export::table::RowKind;
@@ -21,6 +21,8 @@ use attackmap::export::xlsx::XlsxOptions;
 use attackmap::export::{self, Document, Each, ExportOptions, Exporter, Finished};
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic, write_atomic_all};
 use attackmap::mapping::MapOptions;
+use attackmap::model::ObjectKind;
+use attackmap::query::{Resolved, resolve_kind};
 use attackmap::selection::Criteria;
 
 use super::inputs::InputArgs;
@@ -51,7 +53,12 @@ pub struct ExportArgs {
     /// Write to this file, or into this directory (required with --each;
     /// created if missing). `-` or no -o: stdout. Files are written
     /// atomically.
-    #[arg(long = "output", short = 'o', value_name = "FILE|DIR")]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "out",
+        value_name = "FILE|DIR"
+    )]
     pub output: Option<PathBuf>,
 
     /// Write one file per group, software or campaign — the ones named in
@@ -666,18 +673,40 @@ fn write_each(
         total: files.len(),
         source: failure.source,
     })?;
-    let techniques: usize = documents.iter().map(|d| d.techniques).sum();
-    args.say(&format!(
-        "wrote {} {} file(s) to {} ({techniques} technique entries in all)",
-        documents.len(),
-        if args.context {
-            "context"
-        } else {
-            exporter.name()
-        },
-        dir.display()
-    ));
+    args.say(&each_summary(args, exporter, dir, documents));
     Ok(())
+}
+
+/// `wrote 172 navigator files to DIR (4640 selected techniques in all,
+/// counted once in each file)`: the sum of each file's selected techniques — a technique
+/// in several files counts in each (the file's own count, as a single
+/// export reports it).
+fn each_summary(
+    args: &ExportArgs,
+    exporter: &dyn Exporter,
+    dir: &Path,
+    documents: &[Document],
+) -> String {
+    let kind = if args.context {
+        "context"
+    } else {
+        exporter.name()
+    };
+    let techniques: usize = documents.iter().map(|d| d.techniques).sum();
+    let files = plural(
+        documents.len(),
+        &format!("{kind} file"),
+        &format!("{kind} files"),
+    );
+    let in_all = if documents.len() == 1 {
+        plural(techniques, "selected technique", "selected techniques")
+    } else {
+        format!(
+            "{} in all, counted once in each file",
+            plural(techniques, "selected technique", "selected techniques")
+        )
+    };
+    format!("wrote {files} to {} ({in_all})", dir.display())
 }
 
 fn context_name(name: &str) -> String {
@@ -685,35 +714,47 @@ fn context_name(name: &str) -> String {
     format!("{stem}.context.json")
 }
 
-/// `<ID>_<name>.<ext>` when exactly one object is named, else `<format>.<ext>`.
+/// `<ID>_<name>.<ext>` when exactly one group, software or campaign is
+/// named (by ID, name or alias; the same object named twice counts once),
+/// else `<format>.<ext>`.
 fn default_file_name(
     exporter: &dyn Exporter,
     criteria: &Criteria,
     model: &attackmap::Model,
     context: bool,
 ) -> String {
-    let mut named = criteria
-        .groups
-        .iter()
-        .filter_map(|g| model.group(g).map(|g| &g.info))
-        .chain(
-            criteria
-                .software
-                .iter()
-                .filter_map(|s| model.software_by_id(s).map(|s| &s.info)),
-        )
-        .chain(
-            criteria
-                .campaigns
-                .iter()
-                .filter_map(|c| model.campaign(c).map(|c| &c.info)),
-        );
-    let count = criteria.groups.len() + criteria.software.len() + criteria.campaigns.len();
-    let name = match (named.next(), count) {
-        (Some(info), 1) => export::output_file_name(&info.id, &info.name, exporter.extension()),
+    let named = named_objects(criteria, model);
+    let name = match named.as_slice() {
+        [(id, name)] => export::output_file_name(id, name, exporter.extension()),
         _ => format!("{}.{}", exporter.name(), exporter.extension()),
     };
     if context { context_name(&name) } else { name }
+}
+
+/// The distinct groups, software and campaigns the criteria name, as
+/// (ID, name). A query that names nothing of its kind is left out (the
+/// selection has already refused it).
+fn named_objects(criteria: &Criteria, model: &attackmap::Model) -> Vec<(String, String)> {
+    let lists = [
+        (&criteria.groups, ObjectKind::Group),
+        (&criteria.software, ObjectKind::Software),
+        (&criteria.campaigns, ObjectKind::Campaign),
+    ];
+    let mut named: Vec<(String, String)> = Vec::new();
+    for (queries, kind) in lists {
+        for query in queries {
+            let info = match resolve_kind(model, query, kind) {
+                Ok(Resolved::Group(g)) => &g.info,
+                Ok(Resolved::Software(s)) => &s.info,
+                Ok(Resolved::Campaign(c)) => &c.info,
+                _ => continue,
+            };
+            if !named.iter().any(|(id, _)| *id == info.id) {
+                named.push((info.id.clone(), info.name.clone()));
+            }
+        }
+    }
+    named
 }
 
 fn write_one(

@@ -3,13 +3,14 @@
 //! all in one shape — text lines or the JSON document of
 //! `docs/sigma.md` and `docs/siem.md`.
 
+use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
-use attackmap::fsutil::write_in_place;
+use attackmap::fsutil::{STALE_TEMP_AGE, remove_stale_temp_files, write_in_place};
 use attackmap::rulefiles::{Severity, count, diff};
 
 use super::output::{lines, write_stdout};
@@ -129,7 +130,11 @@ pub fn fix_files<'r, F: FixFinding + 'r>(
         .map(|f| unchanged(f.path().to_path_buf(), vec![f.clone()]))
         .collect();
     let walked = results.len();
+    let mut tidied = HashSet::new();
     for file in checked {
+        if !options.dry_run {
+            tidy_temp_files(file.path, &mut tidied);
+        }
         results.push(fix_one(options, &file, &recheck, &mut diffs));
     }
     let summary = summarize(&results[walked..], &results, totals);
@@ -142,6 +147,31 @@ pub fn fix_files<'r, F: FixFinding + 'r>(
     }
     let failed = summary.errors > 0 || (options.dry_run && summary.fixed_findings > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Removes the temporary files an interrupted run (Ctrl-C, a kill) left
+/// beside the rules it was writing: those of attackmap's pattern
+/// (`.<name>.tmp-<pid>-<n>`) in the directory of `path` (and of the file a
+/// link there points at) not written for [`STALE_TEMP_AGE`]. `tidied` holds
+/// the directories already done.
+fn tidy_temp_files(path: &Path, tidied: &mut HashSet<PathBuf>) {
+    let real = std::fs::canonicalize(path).ok();
+    let dirs = [Some(path), real.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(Path::parent)
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }
+        });
+    for dir in dirs {
+        if tidied.insert(dir.to_path_buf()) {
+            remove_stale_temp_files(dir, STALE_TEMP_AGE);
+        }
+    }
 }
 
 fn unchanged<F>(file: PathBuf, remaining: Vec<F>) -> FileFix<F> {
@@ -171,13 +201,14 @@ fn fix_one<F: FixFinding>(
             let name = file.path.display().to_string();
             diffs.push_str(&diff::unified(old, new, &name, &name));
         }
-    } else if let Err(err) = write_in_place(file.path, new) {
+    } else if let Err(err) = write_in_place(file.path, new, Some(old.as_bytes())) {
         let why = write_error(&err);
+        let message = match err {
+            Error::ChangedWhileWriting { .. } => why.clone(),
+            _ => format!("{why}; file left as it was"),
+        };
         let mut remaining = file.findings.to_vec();
-        remaining.push(F::write_failed(
-            file.path,
-            format!("{why}; file left as it was"),
-        ));
+        remaining.push(F::write_failed(file.path, message));
         return FileFix {
             error: Some(why),
             ..unchanged(file.path.to_path_buf(), remaining)
@@ -203,6 +234,7 @@ fn fix_one<F: FixFinding>(
 fn write_error(err: &Error) -> String {
     match err {
         Error::Write { source, .. } => format!("cannot write: {source}"),
+        Error::ChangedWhileWriting { .. } => "changed while fixing; left as it is".to_string(),
         other => other.to_string(),
     }
 }
@@ -309,4 +341,100 @@ fn summary_line(options: &FixOptions<'_>, s: &FixSummary) -> String {
         count(s.warnings, "warning")
     ));
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A finding as small as fixing needs.
+    #[derive(Debug, Clone, Serialize)]
+    struct Note {
+        file: PathBuf,
+        message: String,
+        severity: Severity,
+    }
+
+    impl Display for Note {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        }
+    }
+
+    impl FixFinding for Note {
+        fn path(&self) -> &Path {
+            &self.file
+        }
+        fn severity(&self) -> Severity {
+            self.severity
+        }
+        fn fixable(&self) -> bool {
+            self.severity == Severity::Warning
+        }
+        fn write_failed(path: &Path, message: String) -> Self {
+            Note {
+                file: path.to_path_buf(),
+                message,
+                severity: Severity::Error,
+            }
+        }
+    }
+
+    fn options() -> FixOptions<'static> {
+        FixOptions {
+            command: "sigma fix",
+            release: "ATT&CK 18.1".to_string(),
+            attack_version: None,
+            dry_run: false,
+            quiet: true,
+            format: FindingFormat::Text,
+        }
+    }
+
+    /// A rule edited by someone else between the check reading it and the
+    /// fix writing it keeps that edit; the fix reports it and fails.
+    #[test]
+    fn a_file_changed_while_fixing_is_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rule.yml");
+        std::fs::write(&path, "tags: [attack.t9999]  # edited meanwhile\n").unwrap();
+        let findings = [Note {
+            file: path.clone(),
+            message: "revoked".to_string(),
+            severity: Severity::Warning,
+        }];
+        let checked = Checked {
+            path: &path,
+            findings: &findings,
+            original: Some("tags: [attack.t1086]\n"),
+            fixed: Some("tags: [attack.t1059.001]\n"),
+        };
+        let mut diffs = String::new();
+        let result = fix_one(&options(), &checked, &|_, _| Vec::new(), &mut diffs);
+        assert!(!result.changed);
+        assert_eq!(
+            result.error.as_deref(),
+            Some("changed while fixing; left as it is")
+        );
+        let last = result.findings.remaining.last().unwrap();
+        assert_eq!(last.message, "changed while fixing; left as it is");
+        assert_eq!(last.severity, Severity::Error);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "tags: [attack.t9999]  # edited meanwhile\n"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let results = [result];
+        let summary = summarize(&results, &results, Totals { files: 1, rules: 1 });
+        assert_eq!((summary.failed_writes, summary.errors), (1, 1));
+
+        // Unchanged since it was read: written.
+        std::fs::write(&path, "tags: [attack.t1086]\n").unwrap();
+        let result = fix_one(&options(), &checked, &|_, _| Vec::new(), &mut diffs);
+        assert!(result.changed && result.error.is_none());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "tags: [attack.t1059.001]\n"
+        );
+    }
 }

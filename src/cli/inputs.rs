@@ -251,11 +251,25 @@ impl InputArgs {
         if self.quiet {
             return;
         }
-        if let CacheStatus::Rebuilt { path, reason } = &outcome.cache {
-            eprintln!(
+        match &outcome.cache {
+            CacheStatus::Rebuilt { path, reason } => eprintln!(
                 "attackmap: warning: cache file {} was unusable ({reason}); rebuilt it",
                 path.display()
-            );
+            ),
+            CacheStatus::NotWritten {
+                path,
+                error,
+                unusable,
+            } => {
+                if let Some(reason) = unusable {
+                    eprintln!(
+                        "attackmap: warning: cache file {} is unusable ({reason})",
+                        path.display()
+                    );
+                }
+                eprintln!("attackmap: warning: {error}; going on without caching the model");
+            }
+            _ => {}
         }
         for warning in outcome.warnings.iter().take(WARNINGS_SHOWN) {
             eprintln!("attackmap: warning: {warning}");

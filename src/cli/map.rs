@@ -25,7 +25,7 @@ pub struct MapArgs {
     /// Also write the model to this file, or into this directory as
     /// model.json (an existing directory, or a path ending in /); `-` for
     /// stdout. Written atomically; stdout then names this file.
-    #[arg(long, short, value_name = "FILE|DIR")]
+    #[arg(long, short, visible_alias = "output", value_name = "FILE|DIR")]
     pub out: Option<PathBuf>,
 
     /// Write compact JSON to --out instead of indented JSON.
@@ -81,7 +81,14 @@ pub fn run(args: &MapArgs) -> Result<i32> {
     if let (Some(path), false) = (to_print, args.out.as_deref() == Some("-".as_ref())) {
         write_stdout(format!("{}\n", path.display()).as_bytes())?;
     }
-    Ok(EXIT_OK)
+    match loaded.outcome.as_ref().map(|o| &o.cache) {
+        Some(CacheStatus::NotWritten { error, .. }) if args.out.is_none() => {
+            Err(Error::ModelNotWritten {
+                reason: error.clone(),
+            })
+        }
+        _ => Ok(EXIT_OK),
+    }
 }
 
 /// The file name `--out DIR` writes into the directory.
@@ -130,6 +137,7 @@ fn summary(loaded: &Loaded, elapsed_ms: f64) -> String {
         Some(CacheStatus::Hit(p)) => format!("hit {}", p.display()),
         Some(CacheStatus::Written(p)) => format!("miss, wrote {}", p.display()),
         Some(CacheStatus::Rebuilt { path, .. }) => format!("rebuilt {}", path.display()),
+        Some(CacheStatus::NotWritten { path, .. }) => format!("not written {}", path.display()),
     };
     s.push_str(&format!("cache: {cache}\n"));
     s.push_str(&format!("done in {elapsed_ms:.0} ms\n"));

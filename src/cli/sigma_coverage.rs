@@ -54,7 +54,12 @@ pub struct CoverageArgs {
     /// Write the layer to this file (atomically). Without -o the layer goes
     /// to stdout — except with --gaps-for, where stdout holds the list of
     /// gaps and the layer is written only with -o.
-    #[arg(long = "output", short = 'o', value_name = "FILE")]
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "out",
+        value_name = "FILE"
+    )]
     pub output: Option<PathBuf>,
 
     /// What a technique's score is: count (rules tagged with it) or level

@@ -173,7 +173,7 @@ fn report(
         counts.tagged += 1;
         return Ok(());
     }
-    match write_in_place(path, new) {
+    match write_in_place(path, new, Some(t.original.as_bytes())) {
         Ok(()) => {
             counts.tagged += 1;
             out.push_str(&format!(
@@ -181,6 +181,10 @@ fn report(
                 t.added.join(", "),
                 t.document
             ));
+        }
+        Err(err @ Error::ChangedWhileWriting { .. }) => {
+            counts.failed += 1;
+            eprintln!("attackmap: error: {err}");
         }
         Err(err) => {
             counts.failed += 1;

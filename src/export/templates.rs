@@ -290,20 +290,90 @@ impl Templates {
     /// A one-paragraph description of a minijinja error: template, origin,
     /// line, message, and the expression (or source line) at fault. Errors
     /// raised inside included templates are followed to their cause.
+    /// An include cycle (a template that includes itself, directly or
+    /// through others) is one error naming the cycle, not the chain of
+    /// every nested include up to the recursion limit.
     pub fn describe(&self, err: &minijinja::Error) -> String {
+        let chain = error_chain(err);
+        if let Some(text) = describe_cycle(&chain, |name| self.sources.origin(name)) {
+            return text;
+        }
         let mut out = String::new();
-        let mut current: Option<&minijinja::Error> = Some(err);
-        let mut first = true;
-        while let Some(e) = current {
-            if !first {
+        for (i, e) in chain.iter().enumerate() {
+            if i > 0 {
                 out.push_str("\n  caused by: ");
             }
-            first = false;
             describe_one(&mut out, e, |name| self.sources.origin(name));
-            current = std::error::Error::source(e).and_then(|s| s.downcast_ref());
         }
         out
     }
+}
+
+/// The error and its causes, outermost first.
+fn error_chain(err: &minijinja::Error) -> Vec<&minijinja::Error> {
+    let mut chain = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        chain.push(e);
+        current = std::error::Error::source(e).and_then(|s| s.downcast_ref());
+    }
+    chain
+}
+
+/// When the chain ends in minijinja's recursion limit, the include cycle
+/// it went round, as one error: `template a.j2 (…), line 2: includes
+/// itself` or `…: include cycle a.j2 → b.j2 → a.j2`. The chain holds one
+/// error per nested include, outermost first; the first template that
+/// comes round again starts the cycle.
+fn describe_cycle(
+    chain: &[&minijinja::Error],
+    origin: impl Fn(&str) -> Option<Origin>,
+) -> Option<String> {
+    let last = chain.last()?;
+    let limit = last.kind() == ErrorKind::InvalidOperation
+        && last.detail().is_some_and(|d| d.contains("recursion limit"));
+    if !limit {
+        return None;
+    }
+    let names: Vec<&str> = chain.iter().map(|e| e.name().unwrap_or("?")).collect();
+    let (start, end) = first_repeat(&names)?;
+    let first = chain[start];
+    let mut out = String::new();
+    let name = names[start];
+    let _ = write!(out, "template {name}");
+    if let Some(Origin::File(path)) = origin(name) {
+        let _ = write!(out, " ({})", path.display());
+    }
+    if let Some(line) = first.line() {
+        let _ = write!(out, ", line {line}");
+    }
+    if end == start + 1 {
+        out.push_str(": includes itself");
+    } else {
+        let _ = write!(out, ": include cycle {}", names[start..=end].join(" → "));
+    }
+    if start > 0 {
+        let _ = write!(out, " (reached from {})", names[..start].join(" → "));
+    }
+    out.push_str(", so rendering never ends (stopped at the recursion limit)");
+    if let Some(text) = first
+        .template_source()
+        .zip(first.line())
+        .and_then(|(src, line)| src.lines().nth(line.saturating_sub(1)))
+    {
+        let _ = write!(out, "\n  at: {}", shortened(text.trim(), 120));
+    }
+    Some(out)
+}
+
+/// The first index whose name comes again, and where it comes again.
+fn first_repeat(names: &[&str]) -> Option<(usize, usize)> {
+    names.iter().enumerate().find_map(|(i, name)| {
+        names[i + 1..]
+            .iter()
+            .position(|n| n == name)
+            .map(|offset| (i, i + 1 + offset))
+    })
 }
 
 fn describe_one(out: &mut String, err: &minijinja::Error, origin: impl Fn(&str) -> Option<Origin>) {
