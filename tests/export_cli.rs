@@ -1006,8 +1006,20 @@ fn from_context_checks_what_the_file_is() {
 /// `--separator ''` would glue the values of a cell together.
 #[test]
 fn an_empty_separator_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
     for format in ["csv", "xlsx"] {
-        let out = run(&["export", format, "--separator", "", "-o", "/dev/null"]);
+        // A path of our own: a test never writes to a system file, even if
+        // the refusal it checks were to break.
+        let output = dir.path().join(format!("out.{format}"));
+        let out = run(&[
+            "export",
+            format,
+            "--separator",
+            "",
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert!(!output.exists(), "{format}: nothing written");
         let err = common::expect_bad_input(&out);
         assert!(
             err.contains(
