@@ -57,7 +57,7 @@ pub fn build_model(
             .collect();
         return Err(Error::NoTechniques {
             inputs: names.join(", "),
-            skipped: skipped_note(&warnings),
+            skipped: skipped_note(&warnings, &names),
         });
     }
     Ok((model, mapper.warnings))
@@ -66,18 +66,31 @@ pub fn build_model(
 /// For the error of inputs without techniques: the objects that loading
 /// skipped as malformed (it may have skipped the techniques), with the
 /// first of them.
-fn skipped_note(warnings: &[Warning]) -> String {
+fn skipped_note(warnings: &[Warning], inputs: &[String]) -> String {
     let skipped: Vec<&Warning> = warnings
         .iter()
         .filter(|w| w.message.starts_with("skipped") || w.message.ends_with("; skipped"))
         .collect();
-    match skipped.as_slice() {
-        [] => String::new(),
-        [one] => format!("; 1 object was skipped: {one}"),
-        [first, ..] => format!(
-            "; {} objects were skipped, the first: {first}",
-            skipped.len()
-        ),
+    let Some(first) = skipped.first() else {
+        return String::new();
+    };
+    // The error names the file already: of the location keep the position.
+    let first = match inputs
+        .iter()
+        .find_map(|i| first.location.strip_prefix(i.as_str()))
+    {
+        Some("") => first.message.clone(),
+        Some(position) => {
+            let position = position
+                .trim_start_matches(':')
+                .replacen(':', ", column ", 1);
+            format!("line {position}: {}", first.message)
+        }
+        None => first.to_string(),
+    };
+    match skipped.len() {
+        1 => format!("; 1 object was skipped: {first}"),
+        n => format!("; {n} objects were skipped, the first: {first}"),
     }
 }
 

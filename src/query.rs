@@ -273,13 +273,19 @@ pub fn groups_using_all<'m>(
     model: &'m Model,
     technique_ids: &[String],
 ) -> Result<Vec<GroupMatch<'m>>> {
-    if technique_ids.is_empty() {
-        return Err(Error::Invalid("name at least one technique".to_string()));
-    }
     let mut ids = Vec::with_capacity(technique_ids.len());
-    for id in technique_ids {
+    // `T1059.001,T1566.001` as one argument, as `export -t` takes it.
+    let split = technique_ids
+        .iter()
+        .flat_map(|arg| arg.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty());
+    for id in split {
         let technique = live_technique(model, id)?;
         ids.push(technique.technique_id.as_str());
+    }
+    if ids.is_empty() {
+        return Err(Error::Invalid("name at least one technique".to_string()));
     }
     let matches = model
         .groups

@@ -299,12 +299,13 @@ fn bad_inputs_get_one_clear_line_and_exit_2() {
         (
             // Techniques skipped while mapping, not loading: the same error.
             "bad-input/no-attack-ids.json",
-            "no ATT&CK techniques (attack-pattern objects) found; 1 object was skipped: ",
+            "no-attack-ids.json: no ATT&CK techniques (attack-pattern objects) found; 1 object \
+             was skipped: attack-pattern--5e1f0000-0000-4000-8000-000000000009 has no ATT&CK ID",
         ),
         (
             "bad-input/only-malformed-techniques.json",
-            "only-malformed-techniques.json:5:5: skipped an object of type attack-pattern \
-             without an id: missing field `id`",
+            "found; 2 objects were skipped, the first: line 5, column 5: skipped an object of \
+             type attack-pattern without an id: missing field `id`",
         ),
     ];
     for (file, expected) in cases {
@@ -409,7 +410,7 @@ fn strict_turns_warnings_into_a_failure() {
     let strict = run(&["map", "--no-cache", "--strict", "--stix", path(&file)]);
     assert_eq!(strict.status.code(), Some(2));
     assert!(
-        stderr(&strict).contains("--strict: loading produced 3 warning(s)"),
+        stderr(&strict).contains("--strict: loading produced 3 warnings"),
         "{}",
         stderr(&strict)
     );
@@ -757,6 +758,21 @@ fn query_input_errors_are_clear() {
         "{}",
         stderr(&out)
     );
+    // Comma-separated IDs in one argument, as `export -t` takes them.
+    let out = run(&[
+        "query",
+        "groups-using",
+        "T1059.001,T1053.005",
+        "--no-cache",
+        "-q",
+    ]);
+    assert_eq!(
+        common::expect_success(&out),
+        "ID     NAME   HOW\nG0016  APT29  T1059.001: both via C0024, T1053.005: direct\n"
+    );
+    let out = run(&["query", "groups-using", ",", "--no-cache", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("name at least one technique"));
     let out = run(&["query", "top", "--by", "colours", "--no-cache", "-q"]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&["frobnicate"]);

@@ -201,7 +201,7 @@ fn a_layer_written_by_export_checks_clean() {
     let out = common::run(&["layer", "check", "--no-cache", layer.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
     assert_eq!(common::stdout(&out), "");
-    assert!(common::stderr(&out).contains("0 error(s), 0 warning(s), 0 note(s)"));
+    assert!(common::stderr(&out).contains("0 errors, 0 warnings, 0 notes"));
 }
 
 /// The real layers of the corpus against the real 18.1 release. Every
@@ -323,12 +323,12 @@ fn cli_on_the_corpus_exits_1_with_one_line_per_finding() {
     );
     let stderr = common::stderr(&out);
     assert!(
-        stderr.contains("ATTACKcon2018_Red_Pins.json: 12 error(s), 4 warning(s), 0 note(s)"),
+        stderr.contains("ATTACKcon2018_Red_Pins.json: 12 errors, 4 warnings, 0 notes"),
         "{stderr}"
     );
     assert!(
         stderr.contains(
-            "changelog-v16.1_to_v17.0_layer-enterprise.json: 0 error(s), 0 warning(s), 1 note(s)"
+            "changelog-v16.1_to_v17.0_layer-enterprise.json: 0 errors, 0 warnings, 1 note"
         ),
         "{stderr}"
     );

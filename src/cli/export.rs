@@ -780,10 +780,12 @@ fn write_one(
     write_atomic(&path, bytes)?;
     let what = if args.context { "context" } else { "output" };
     match doc {
+        // Rows of a CSV may be groups or pairs: the figure is what was
+        // selected, whatever the rows are.
         Some(doc) => args.say(&format!(
-            "wrote {what} to {} ({} techniques)",
+            "wrote {what} to {} ({} selected)",
             display(&path),
-            doc.techniques
+            plural(doc.techniques, "technique", "techniques")
         )),
         None => args.say(&format!("wrote {what} to {}", display(&path))),
     }

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use attackmap::error::{EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, Error, Result};
+use attackmap::export::navigator::plural;
 use attackmap::layer_check::{self, Finding, Severity};
 use attackmap::mapping::MapOptions;
 
@@ -101,10 +102,10 @@ fn check(args: &CheckArgs) -> Result<i32> {
                 for (file, findings) in &results {
                     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
                     eprintln!(
-                        "attackmap: {file}: {} error(s), {} warning(s), {} note(s)",
-                        count(Severity::Error),
-                        count(Severity::Warning),
-                        count(Severity::Note)
+                        "attackmap: {file}: {}, {}, {}",
+                        plural(count(Severity::Error), "error", "errors"),
+                        plural(count(Severity::Warning), "warning", "warnings"),
+                        plural(count(Severity::Note), "note", "notes")
                     );
                 }
             }
