@@ -468,12 +468,7 @@ impl DataStore {
         let path = self.path_of(&entry)?;
         self.update(self.lock_timeout, |entries| {
             temp.persist(&path)?;
-            let meta = fs::metadata(&path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
-            entry.size = meta.len();
-            entry.modified = modified_time(&meta);
+            (entry.size, entry.modified) = size_and_time(&path)?;
             entries.retain(|e| e.file != entry.file);
             entries.push(entry.clone());
             Ok((entry, true))
@@ -488,11 +483,7 @@ impl DataStore {
     pub(crate) fn record_present(&self, mut entry: Entry) -> Result<Entry> {
         let path = self.path_of(&entry)?;
         self.update(self.lock_timeout, |entries| {
-            let meta = fs::metadata(&path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let (size, modified) = (meta.len(), modified_time(&meta));
+            let (size, modified) = size_and_time(&path)?;
             let same = entries
                 .iter_mut()
                 .find(|e| e.file == entry.file && e.sha256.eq_ignore_ascii_case(&entry.sha256));
@@ -929,6 +920,16 @@ fn repair_hint(entry: &Entry) -> String {
             "Import the file again with `attackmap data add --unverified FILE`, or remove it with {remove}"
         )
     }
+}
+
+/// The size and modification time (see [`modified_time`]) of the file at
+/// `path`, as an entry records them.
+fn size_and_time(path: &Path) -> Result<(u64, Option<String>)> {
+    let meta = fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok((meta.len(), modified_time(&meta)))
 }
 
 /// A file's modification time as RFC 3339 UTC with nanoseconds; `None` when

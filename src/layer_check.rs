@@ -24,6 +24,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::model::{Domain, Model};
 use crate::query::{closest, closest_tactic, edit_distance, suggest};
+// JSON type names for messages.
+use crate::siem::shape::json_kind as kind;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -162,18 +164,6 @@ fn finding(severity: Severity, layer: Option<usize>, field: &str, message: Strin
         tactic: None,
         field: field.to_string(),
         message,
-    }
-}
-
-/// JSON type names for messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -12,7 +12,7 @@ use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::releases::compare_versions;
 
 use super::fetch::release_table;
-use super::output::{Cell, Format, Table, write_stdout};
+use super::output::{Cell, Format, Table, to_json, write_stdout};
 
 /// The `data` commands.
 #[derive(Debug, Subcommand)]
@@ -189,10 +189,7 @@ fn list(args: &ListArgs) -> Result<i32> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut out =
-            serde_json::to_vec_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?;
-        out.push(b'\n');
-        return write_stdout(&out).map(|()| EXIT_OK);
+        return write_stdout(&to_json(&rows)?).map(|()| EXIT_OK);
     }
     let mut table = Table::new(vec![
         "domain", "version", "stix", "verified", "default", "size", "state", "added", "path",

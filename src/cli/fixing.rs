@@ -13,7 +13,7 @@ use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
 use attackmap::fsutil::{STALE_TEMP_AGE, remove_stale_temp_files, write_in_place};
 use attackmap::rulefiles::{Severity, count, diff};
 
-use super::output::{lines, write_stdout};
+use super::output::{lines, to_json, write_stdout};
 use super::sigma::FindingFormat;
 
 /// A finding of `sigma` or `siem`, as far as fixing needs it.
@@ -306,10 +306,7 @@ fn json<F: FixFinding>(
         summary,
         files,
     };
-    let mut bytes =
-        serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    to_json(&report)
 }
 
 /// `sigma fix: 2 files (2 rules) against ATT&CK 18.1: fixed 3 findings in

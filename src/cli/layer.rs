@@ -12,7 +12,7 @@ use attackmap::layer_check::{self, Finding, Severity};
 use attackmap::mapping::MapOptions;
 
 use super::inputs::InputArgs;
-use super::output::write_stdout;
+use super::output::{to_json, write_stdout};
 
 /// The layer commands.
 #[derive(Debug, Subcommand)]
@@ -123,10 +123,7 @@ fn check(args: &CheckArgs) -> Result<i32> {
                     })
                 }))
                 .collect();
-            let mut bytes =
-                serde_json::to_vec_pretty(&all).map_err(|e| Error::Internal(e.to_string()))?;
-            bytes.push(b'\n');
-            write_stdout(&bytes)?;
+            write_stdout(&to_json(&all)?)?;
         }
     }
     Ok(if !unreadable.is_empty() {

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use clap::ValueEnum;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use attackmap::error::{Error, Result};
@@ -181,6 +182,13 @@ fn truncate(s: &str, max: usize) -> String {
     let mut cut: String = one_line.chars().take(max - 1).collect();
     cut.push('…');
     cut
+}
+
+/// Pretty JSON with a final newline: the JSON documents of the commands.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// Writes bytes to stdout; a closed pipe (`| head`) is not an error.

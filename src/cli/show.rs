@@ -1,15 +1,13 @@
 //! `attackmap show ID`: everything about one object.
 
-use clap::{Args, ValueEnum};
-use serde::Serialize;
-
-use attackmap::error::{EXIT_OK, Error, Result};
+use attackmap::error::{EXIT_OK, Result};
 use attackmap::mapping::MapOptions;
 use attackmap::model::*;
 use attackmap::query::{self, DetectionPart, Resolved};
+use clap::{Args, ValueEnum};
 
 use super::inputs::InputArgs;
-use super::output::write_stdout;
+use super::output::{to_json, write_stdout};
 
 /// Options of `attackmap show`.
 #[derive(Debug, Args)]
@@ -69,13 +67,6 @@ pub fn run(args: &ShowArgs) -> Result<i32> {
     };
     write_stdout(&bytes)?;
     Ok(EXIT_OK)
-}
-
-/// Pretty JSON with a final newline.
-fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
-    bytes.push(b'\n');
-    Ok(bytes)
 }
 
 fn json(found: Resolved<'_>) -> Result<Vec<u8>> {

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
+use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Result};
 use attackmap::mapping::MapOptions;
 use attackmap::rulefiles::count;
 use attackmap::siem::{self, Finding, FindingKind, Release, Run, Severity, Summary};
 
 use super::fixing::{Checked, FixFinding, FixOptions, Totals, fix_files};
 use super::inputs::InputArgs;
-use super::output::{lines, write_stdout};
+use super::output::{lines, to_json, write_stdout};
 use super::sigma::FindingFormat;
 
 /// The `siem` subcommands.
@@ -172,10 +172,7 @@ fn json(release: &Release<'_>, run: &Run, summary: &Summary) -> Result<Vec<u8>> 
             .collect(),
         findings: run.findings().collect(),
     };
-    let mut bytes =
-        serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    to_json(&report)
 }
 
 fn summary_line(release: &Release<'_>, s: &Summary) -> String {

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
+use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Result};
 use attackmap::mapping::MapOptions;
 use attackmap::rulefiles::count;
 use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary};
 
 use super::fixing::{Checked, FixFinding, FixOptions, Totals, fix_files};
 use super::inputs::InputArgs;
-use super::output::{lines, write_stdout};
+use super::output::{lines, to_json, write_stdout};
 
 /// The `sigma` subcommands.
 #[derive(Debug, Subcommand)]
@@ -177,10 +177,7 @@ fn json(judge: &Judge<'_>, run: &Run, summary: &Summary) -> Result<Vec<u8>> {
         summary,
         findings: run.findings().collect(),
     };
-    let mut bytes =
-        serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    to_json(&report)
 }
 
 fn summary_line(command: &str, judge: &Judge<'_>, s: &Summary) -> String {

@@ -745,31 +745,14 @@ pub fn context_to_json(context: &Value) -> Result<String> {
 /// Navigator layer, a STIX bundle, …) is an [`Error::NotAContext`] saying
 /// what it is.
 pub fn context_from_json(path: &std::path::Path, bytes: &[u8]) -> Result<Value> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, bytes, &e))?;
-    match crate::jsonkind::json_kind(bytes) {
-        crate::jsonkind::JsonKind::Context(_) => Ok(value),
-        crate::jsonkind::JsonKind::OtherObject => Err(Error::NotAContext {
-            path: path.to_path_buf(),
-            what: "it has no `attackmap.format`".to_string(),
-        }),
-        other => Err(Error::NotAContext {
-            path: path.to_path_buf(),
-            what: format!("it is {}", other.describe()),
-        }),
-    }
+    parse_context(path, bytes).map(|(context, _)| context)
 }
 
 /// Reads a context for `format` (see [`context_from_json`]); a context
 /// written for another format is an [`Error::ContextFormat`] naming the
 /// format it was written for.
 pub fn read_context(path: &std::path::Path, bytes: &[u8], format: &str) -> Result<Value> {
-    let context = context_from_json(path, bytes)?;
-    let written_for = context
-        .get_attr("attackmap")
-        .and_then(|a| a.get_attr("format"))
-        .ok()
-        .and_then(|f| f.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let (context, written_for) = parse_context(path, bytes)?;
     if written_for != format {
         return Err(Error::ContextFormat {
             path: path.to_path_buf(),
@@ -778,6 +761,30 @@ pub fn read_context(path: &std::path::Path, bytes: &[u8], format: &str) -> Resul
         });
     }
     Ok(context)
+}
+
+/// The context in `bytes` and its `attackmap.format`, parsed once; the
+/// file is looked at again ([`crate::jsonkind`]) only to say what it is
+/// when it is not a context.
+fn parse_context(path: &std::path::Path, bytes: &[u8]) -> Result<(Value, String)> {
+    use crate::jsonkind::{JsonKind, json_kind};
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::json(path, bytes, &e))?;
+    let format = value
+        .get_attr("attackmap")
+        .and_then(|a| a.get_attr("format"))
+        .ok()
+        .and_then(|f| f.as_str().map(str::to_string));
+    if let Some(format) = format {
+        return Ok((value, format));
+    }
+    let what = match json_kind(bytes) {
+        JsonKind::Context(_) | JsonKind::OtherObject => "it has no `attackmap.format`".to_string(),
+        other => format!("it is {}", other.describe()),
+    };
+    Err(Error::NotAContext {
+        path: path.to_path_buf(),
+        what,
+    })
 }
 
 /// `<ID>_<name>.<ext>` with every character that is not an ASCII letter,

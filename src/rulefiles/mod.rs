@@ -79,10 +79,8 @@ pub fn count(n: usize, noun: &str) -> String {
 }
 
 /// `n` and `one` when `n` is 1, else `n` and `many`: `1 entry`,
-/// `2 entries`.
-pub fn count_as(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// `2 entries` (the exports' [`crate::export::navigator::plural`]).
+pub use crate::export::navigator::plural as count_as;
 
 /// `message` on one line: line breaks and tabs (from tags written as
 /// block scalars, say) shown as `\n`, `\r`, `\t`.

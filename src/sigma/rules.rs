@@ -273,14 +273,21 @@ fn document_of(
     lines: &LineIndex,
 ) -> Document {
     let line = lines.line(text_doc.range.start);
-    let located = locate_tags(text, &text_doc, lines);
-    let tags_line = match (&text_doc.tags, &located) {
-        (Some(t), _) => lines.line(t.key_start),
-        (None, Some(l)) => l.key_line,
-        (None, None) => line,
+    // The lenient reading is needed only when the strict one found no tags
+    // or disagrees with the YAML: not for most rules.
+    let located = std::cell::OnceCell::new();
+    let locate = || located.get_or_init(|| locate_tags(text, &text_doc, lines));
+    let tags_line = match &text_doc.tags {
+        Some(t) => lines.line(t.key_start),
+        None => locate().as_ref().map_or(line, |l| l.key_line),
     };
     let role = role(&value);
-    let item_lines = located.and_then(|l| l.items).unwrap_or_default();
+    let item_lines = || {
+        locate()
+            .as_ref()
+            .and_then(|l| l.items.as_deref())
+            .unwrap_or_default()
+    };
     let read = tags_value(&value, &text_doc, lines, tags_line, &item_lines);
     let not_editable = text_doc.not_editable.clone().or(read.not_editable);
     Document {
@@ -343,15 +350,15 @@ struct TagsRead {
 
 /// The document's tags as serde_yaml reads them, with lines from the text
 /// when the text agrees, else from `item_lines` (the items found
-/// leniently: one line per item of the YAML value, else unknown and the
-/// line of the `tags` key is used); and why the text cannot be edited if
-/// it does not.
-fn tags_value(
+/// leniently, read only then: one line per item of the YAML value, else
+/// unknown and the line of the `tags` key is used); and why the text
+/// cannot be edited if it does not.
+fn tags_value<'l>(
     value: &Value,
     text: &TextDocument,
     lines: &LineIndex,
     tags_line: usize,
-    item_lines: &[usize],
+    item_lines: &dyn Fn() -> &'l [usize],
 ) -> TagsRead {
     let read = |tags, not_editable: Option<&str>| TagsRead {
         tags,
@@ -365,9 +372,12 @@ fn tags_value(
         Value::Sequence(seq) => seq.len(),
         _ => 1,
     };
-    let line_of = |i: usize| match item_lines.len() == count {
-        true => item_lines[i],
-        false => tags_line,
+    let line_of = |i: usize| {
+        let item_lines = item_lines();
+        match item_lines.len() == count {
+            true => item_lines[i],
+            false => tags_line,
+        }
     };
     let text_items: Vec<(&str, usize)> = text
         .tags
