@@ -571,3 +571,28 @@ fn cli_exit_codes() {
     let layer: Value = serde_json::from_str(&expect_success(&out)).unwrap();
     assert_eq!(layer["techniques"].as_array().unwrap().len(), 3);
 }
+
+/// A tag with an invisible character inside is not counted, and the note
+/// shows the character escaped, as `sigma check` does.
+#[test]
+fn invisible_characters_in_tags_are_shown_escaped_in_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("zw.yml");
+    fs::write(
+        &rule,
+        "title: Zero width\nid: 5b1c2f0e-6a57-4bb6-9d0a-2f4c8d1e7a10\nstatus: test\n\
+         logsource:\n    category: process_creation\n    product: windows\n\
+         detection:\n    sel:\n        Image|endswith: '\\x.exe'\n    condition: sel\n\
+         level: low\ntags:\n    - attack.t10\u{200b}59\n",
+    )
+    .unwrap();
+    let model = example();
+    let judge = Judge::new(&model);
+    let c = cover(&judge, &[rule], &CoverageOptions::default());
+    assert!(c.techniques.is_empty(), "not counted");
+    assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+    assert_eq!(c.notes[0].line, 13);
+    let shown = c.notes[0].to_string();
+    assert!(shown.contains(":13: attack.t10\\u{200b}59: "), "{shown}");
+    assert!(!shown.contains('\u{200b}'), "{shown}");
+}

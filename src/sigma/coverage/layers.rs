@@ -121,7 +121,7 @@ fn coverage_cells(
                 let note = &coverage.notes[n];
                 format!(
                     "{} ({}:{})",
-                    note.tag.trim(),
+                    crate::rulefiles::invisible::escape_invisible(note.tag.trim()),
                     note.path.display(),
                     note.line
                 )

@@ -254,7 +254,7 @@ impl fmt::Display for TagNote {
             "{}:{}: {}: {}",
             self.path.display(),
             self.line,
-            self.tag,
+            crate::rulefiles::invisible::escape_invisible(&self.tag),
             self.message
         )
     }
