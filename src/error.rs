@@ -116,7 +116,7 @@ pub enum Error {
         skipped: String,
     },
     /// `--strict` was given and loading produced warnings.
-    #[error("--strict: loading produced {}, the first: {}", crate::export::navigator::plural(warnings.len(), "warning", "warnings"), warnings.first().map(String::as_str).unwrap_or(""))]
+    #[error("--strict: loading produced {}, the first: {}", crate::text::plural(warnings.len(), "warning", "warnings"), warnings.first().map(String::as_str).unwrap_or(""))]
     Strict {
         /// The warnings.
         warnings: Vec<String>,

@@ -42,6 +42,7 @@ pub mod selection;
 pub mod siem;
 pub mod sigma;
 pub mod stix;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use model::Model;

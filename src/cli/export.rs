@@ -12,7 +12,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use attackmap::error::{EXIT_OK, Error, Result};
 use attackmap::export::csv::{CsvOptions, DEFAULT_SEPARATOR};
 use attackmap::export::markdown::MarkdownOptions;
-use attackmap::export::navigator::{NavigatorOptions, Score, plural};
+use attackmap::export::navigator::{NavigatorOptions, Score};
 use attackmap::export::sigma::{LEVELS, SigmaOptions, check_sigma_date};
 use attackmap::export::splunk::{Layout, SplunkOptions};
 use attackmap::export::table::RowKind;
@@ -24,6 +24,7 @@ use attackmap::mapping::MapOptions;
 use attackmap::model::ObjectKind;
 use attackmap::query::{Resolved, resolve_kind};
 use attackmap::selection::Criteria;
+use attackmap::text::plural;
 
 use super::inputs::InputArgs;
 use super::output::write_stdout;

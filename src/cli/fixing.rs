@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
 use attackmap::fsutil::{STALE_TEMP_AGE, remove_stale_temp_files, write_in_place};
-use attackmap::rulefiles::{Severity, count, diff};
+use attackmap::rulefiles::{Severity, diff};
+use attackmap::text::count;
 
 use super::output::{lines, to_json, write_stdout};
 use super::sigma::FindingFormat;

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use attackmap::error::{EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, Error, Result};
-use attackmap::export::navigator::plural;
 use attackmap::layer_check::{self, Finding, Severity};
 use attackmap::mapping::MapOptions;
+use attackmap::text::plural;
 
 use super::inputs::InputArgs;
 use super::output::{to_json, write_stdout};

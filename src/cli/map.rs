@@ -7,11 +7,11 @@ use clap::Args;
 
 use attackmap::cache::model_to_json;
 use attackmap::error::{EXIT_OK, Error, Result};
-use attackmap::export::navigator::plural;
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
 use attackmap::model::Model;
 use attackmap::pipeline::{CacheStatus, Timings};
+use attackmap::text::plural;
 
 use super::inputs::{InputArgs, Loaded};
 use super::output::write_stdout;

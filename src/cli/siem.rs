@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Result};
 use attackmap::mapping::MapOptions;
-use attackmap::rulefiles::count;
 use attackmap::siem::{self, Finding, FindingKind, Release, Run, Severity, Summary};
+use attackmap::text::count;
 
 use super::fixing::{Checked, FixFinding, FixOptions, Totals, fix_files};
 use super::inputs::InputArgs;

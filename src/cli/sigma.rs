@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Result};
 use attackmap::mapping::MapOptions;
-use attackmap::rulefiles::count;
 use attackmap::sigma::{self, Finding, Judge, Run, Severity, Summary};
+use attackmap::text::count;
 
 use super::fixing::{Checked, FixFinding, FixOptions, Totals, fix_files};
 use super::inputs::InputArgs;

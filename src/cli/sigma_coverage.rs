@@ -12,11 +12,11 @@ use attackmap::export::navigator::{self, Layer};
 use attackmap::export::sigma::LEVELS;
 use attackmap::fsutil::{refuse_overwriting_inputs, write_atomic};
 use attackmap::mapping::MapOptions;
-use attackmap::rulefiles::{count, count_as};
 use attackmap::sigma::Judge;
 use attackmap::sigma::coverage::{
     self, Coverage, CoverageOptions, CoverageScore, GapReport, Level,
 };
+use attackmap::text::{count, plural};
 
 use super::inputs::InputArgs;
 use super::output::{self, Format, Table, write_stdout};
@@ -219,7 +219,7 @@ fn summary(judge: &Judge<'_>, c: &Coverage<'_>, entries: usize) -> String {
         count(c.rules.len(), "rule"),
         judge.release(),
         count(c.techniques.len(), "technique"),
-        count_as(
+        plural(
             entries,
             "technique-tactic entry",
             "technique-tactic entries"
@@ -263,7 +263,7 @@ fn notes_summary(c: &Coverage<'_>) -> String {
     if failed > 0 {
         line.push_str(&format!(
             "; {} could not be read",
-            count_as(failed, "file or path", "files or paths")
+            plural(failed, "file or path", "files or paths")
         ));
     }
     line

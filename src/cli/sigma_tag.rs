@@ -8,11 +8,11 @@ use clap::Args;
 use attackmap::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
 use attackmap::export::sigma::{live_techniques, technique_tags};
 use attackmap::mapping::MapOptions;
-use attackmap::rulefiles::count;
 use attackmap::selection::{Criteria, Selection};
 use attackmap::sigma::check::file_finding;
 use attackmap::sigma::tag::{Tagging, tag_file};
 use attackmap::sigma::{Severity, diff, read_rule_file};
+use attackmap::text::count;
 
 use super::inputs::InputArgs;
 use super::output::write_stdout;

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{Domain, Model, ObjectInfo, TacticRef, Technique};
 use crate::selection::Selection;
+use crate::text::plural;
 
 use super::context::{GroupUse, RelatedContext, TechniqueContext};
 use super::templates::{TemplateOptions, Templates, attack_url, technique_url};
@@ -800,15 +801,6 @@ fn some_names<T>(items: &[T], max: usize, label: impl Fn(&T) -> String) -> Strin
         format!(": {}", labels(items, label))
     } else {
         String::new()
-    }
-}
-
-/// `1 rule` / `3 rules`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 

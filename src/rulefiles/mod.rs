@@ -71,17 +71,6 @@ pub fn write_finding(
     Ok(())
 }
 
-/// `n` and the noun, in the plural unless `n` is 1: `1 file`, `2 files`,
-/// `0 findings`. For the summaries of the rule-file commands; nouns with
-/// another plural than `-s` use [`count_as`].
-pub fn count(n: usize, noun: &str) -> String {
-    count_as(n, noun, &format!("{noun}s"))
-}
-
-/// `n` and `one` when `n` is 1, else `n` and `many`: `1 entry`,
-/// `2 entries` (the exports' [`crate::export::navigator::plural`]).
-pub use crate::export::navigator::plural as count_as;
-
 /// `message` on one line: line breaks and tabs (from tags written as
 /// block scalars, say) shown as `\n`, `\r`, `\t`.
 fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
@@ -258,14 +247,6 @@ mod tests {
             }
         }
         assert_eq!(F.to_string(), "r.yml:3: warning: a\\nb\\tc");
-    }
-
-    #[test]
-    fn counts_are_singular_only_for_one() {
-        assert_eq!(count(1, "file"), "1 file");
-        assert_eq!(count(0, "file"), "0 files");
-        assert_eq!(count(2, "finding"), "2 findings");
-        assert_eq!(count_as(3, "entry", "entries"), "3 entries");
     }
 
     #[test]

@@ -149,7 +149,7 @@ fn target_document(
 
 /// Why `--document n` names no document of a file of `len` documents.
 fn no_such_document(n: usize, len: usize) -> String {
-    let has = crate::rulefiles::count(len, "document");
+    let has = crate::text::count(len, "document");
     if n == 0 {
         format!("documents are numbered from 1: there is no document 0 (the file has {has})")
     } else {

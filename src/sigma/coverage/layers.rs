@@ -2,11 +2,10 @@
 //! built with `export::navigator`'s layer code.
 
 use crate::export::context::GroupUse;
-use crate::export::navigator::{
-    self, Cell, Layer, LayerFrame, Legend, LegendItem, Link, Metadata, plural,
-};
+use crate::export::navigator::{self, Cell, Layer, LayerFrame, Legend, LegendItem, Link, Metadata};
 use crate::export::templates::attack_url;
 use crate::model::{Domain, Model, TacticRef, Technique};
+use crate::text::plural;
 
 use super::{
     Coverage, CoverageOptions, CoverageScore, GapEntry, GapReport, NoteKind, TechniqueCoverage,

@@ -23,9 +23,9 @@ use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::export::context::GroupUse;
-use crate::export::navigator::plural;
 use crate::model::{Group, Model, Technique};
 use crate::selection::{Criteria, Selection};
+use crate::text::plural;
 
 use super::check::file_finding;
 use super::finding::{Finding, Severity};
