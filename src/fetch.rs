@@ -86,7 +86,7 @@ pub struct Fetched {
 }
 
 /// Fetches a release into the store: unless it is already there (same
-/// SHA-256) or `force` is set, downloads it (see [`download_verified`]),
+/// SHA-256) or `force` is set, downloads it into a temporary file and verifies its SHA-256,
 /// then moves it into place and records it in the index as verified, both
 /// while holding the index lock. A failed fetch leaves the data directory as
 /// it was: no temporary file, no entry, and none of the directories it
@@ -179,29 +179,12 @@ fn stored_already(
     }
 }
 
-/// Downloads `url` to `target`, which must be in an existing directory. The
-/// bytes go to a temporary file beside `target`, hashed on the way; only when
-/// the whole response arrived and its SHA-256 is `expected_sha256` is the
-/// temporary file renamed over `target`. On any error the temporary file is
-/// removed and `target` is left as it was. `release` names what is fetched
-/// in a hash-mismatch error.
-pub fn download_verified(
-    url: &str,
-    expected_sha256: &str,
-    release: &str,
-    target: &Path,
-    options: &DownloadOptions,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Downloaded> {
-    let (temp, downloaded) =
-        download_to_temp(url, expected_sha256, release, target, options, progress)?;
-    temp.persist(target)?;
-    Ok(downloaded)
-}
-
-/// Like [`download_verified`], but leaves the verified download in a
-/// temporary file beside `target` for the caller to move into place (the
-/// file is removed if the caller drops it instead).
+/// Downloads `url` into a temporary file beside `target` (which must be in
+/// an existing directory), hashed on the way, and returns it only when the
+/// whole response arrived and its SHA-256 is `expected_sha256`, for the
+/// caller to move into place (the file is removed if the caller drops it
+/// instead). On any error the temporary file is removed and `target` is left
+/// as it was. `release` names what is fetched in a hash-mismatch error.
 fn download_to_temp(
     url: &str,
     expected_sha256: &str,
@@ -557,7 +540,7 @@ mod tests {
         let target = dir.path().join("data.json");
         fs::write(&target, b"good").unwrap();
         // Port 1 on the loopback address: nothing listens there.
-        let err = download_verified(
+        let err = download_to_temp(
             "http://127.0.0.1:1/data.json",
             &"0".repeat(64),
             "test",
