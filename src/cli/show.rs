@@ -148,7 +148,12 @@ fn text(model: &Model, found: Resolved<'_>, procedures: bool) -> String {
             r.list("techniques", &g.techniques, |x| {
                 let how = how_related(x.relation, &x.via_campaigns);
                 let procedure = procedures
-                    .then(|| group_procedure(model, &x.id, &g.info.id))
+                    .then(|| {
+                        stored_procedure(model, &x.id, |t| {
+                            let entry = t.groups.iter().find(|e| e.id == g.info.id);
+                            entry.map(|e| &e.procedure)
+                        })
+                    })
                     .flatten();
                 format!(
                     "{:<10} {}  [{how}]{}",
@@ -280,12 +285,15 @@ fn detection_line(d: &DetectionRef) -> String {
     format!("{line}  [data components: {}]", components.join(", "))
 }
 
-/// The procedure example of a group's direct use of a technique, read
-/// from the technique's side of the model, where it is kept.
-fn group_procedure(model: &Model, technique: &str, group: &str) -> Option<String> {
-    let t = model.technique(technique)?;
-    let g = t.groups.iter().find(|g| g.id == group)?;
-    g.procedure.clone()
+/// A procedure example, read from the technique's side of the model, where
+/// every relationship description is kept: `find` picks the related
+/// object's entry in the technique's lists.
+fn stored_procedure<'m>(
+    model: &'m Model,
+    technique: &str,
+    find: impl FnOnce(&'m Technique) -> Option<&'m Option<String>>,
+) -> Option<String> {
+    model.technique(technique).and_then(find)?.clone()
 }
 
 /// A technique of a software, campaign or mitigation, with the description
@@ -298,14 +306,16 @@ fn technique_line(
     side: fn(&Technique) -> &Vec<Related>,
     procedures: bool,
 ) -> String {
-    let procedure = if procedures {
-        model
-            .technique(&t.id)
-            .and_then(|x| side(x).iter().find(|r| r.id == object))
-            .and_then(|r| r.procedure.clone())
-    } else {
-        None
-    };
+    let procedure = procedures
+        .then(|| {
+            stored_procedure(model, &t.id, |x| {
+                side(x)
+                    .iter()
+                    .find(|r| r.id == object)
+                    .map(|r| &r.procedure)
+            })
+        })
+        .flatten();
     format!(
         "{}{}",
         technique_ref(t),
